@@ -1,0 +1,28 @@
+"""Run every notebook in `nbs/` as one pytest test, so CI prints pytest's "N passed" line.
+
+Module notebooks run through nbdev's own runner (cells flagged `#| slow` are skipped unless
+`PAPER_SUBSPACE_TEST_FLAGS=slow`). Paper-table notebooks run through papermill with the tiny
+`smoke` profile, writing into a temporary directory, which also checks their `parameters` tag.
+"""
+import os, pytest
+from pathlib import Path
+from nbdev.test import test_nb
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT/'nbs'
+def _visible(p): return not any(part.startswith(('.', '_')) for part in p.relative_to(NBS).parts)
+MODULE_NBS = sorted(p for p in NBS.glob('*.ipynb') if _visible(p))
+TABLE_NBS = sorted(p for p in (NBS/'tables').glob('*.ipynb') if _visible(p))
+FLAGS = os.environ.get('PAPER_SUBSPACE_TEST_FLAGS', '').split()  # e.g. 'slow' also runs the `#| slow` cells
+
+@pytest.mark.parametrize('nb', MODULE_NBS, ids=[p.name for p in MODULE_NBS])
+def test_module_notebook(nb):
+    ok, _ = test_nb(nb, skip_flags=['slow'], force_flags=FLAGS, basepath=str(NBS))
+    assert ok, f'{nb.name} failed (see the traceback above)'
+
+@pytest.mark.parametrize('nb', TABLE_NBS, ids=[p.name for p in TABLE_NBS])
+def test_table_notebook(nb, tmp_path):
+    from paper_subspace.reproduce import run_table
+    out = run_table(nb.stem, profile='smoke', runs_dir=tmp_path/'runs',
+                    extra={'results_dir': str(tmp_path/'results'), 'figures_dir': str(tmp_path/'figures')})
+    assert out.exists()
