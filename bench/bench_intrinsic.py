@@ -1,0 +1,81 @@
+"""Benchmarks of paper_subspace.intrinsic (Qin et al., intrinsic prompt tuning).
+
+    python bench/bench_intrinsic.py [--threads N] [--reps R]
+
+1. one batched multi-task MSF step (one forward for all tasks, a prompt per example) / the same step as a loop over
+   tasks (one forward per task) — forward + backward, same examples, same loss (goal <= 0.2);
+2. one IST training step / one PT training step on the same batch (goal <= 1.05);
+3. Fastfood projection / dense projection, d -> D = 2^20, forward + backward (goal <= 0.1).
+Times are medians over `--reps` repetitions after a warm-up; the machine's load is printed with them.
+"""
+import argparse, os, statistics, tempfile, time
+from pathlib import Path
+import torch
+
+def med(fn, reps):
+    fn()  # warm-up
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--threads', type=int, default=None); ap.add_argument('--reps', type=int, default=5)
+    ap.add_argument('--tasks', type=int, default=16); ap.add_argument('--per-task', type=int, default=2)
+    ap.add_argument('--ff-d', type=int, default=512)
+    a = ap.parse_args()
+    if a.threads: torch.set_num_threads(a.threads)
+    os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('HF_DATASETS_OFFLINE', '1')
+    from paper_subspace.backbones import load_backbone
+    from paper_subspace.tasks import load_task
+    from paper_subspace.delta import prompt_delta
+    from paper_subspace.train import delta_forward
+    from paper_subspace.intrinsic import (IPT_PROFILES, PromptAE, MSFConfig, msf_loss, msf_loss_loop, msf_draw, save_ae, ist_delta,
+                                          FastfoodGenerator)
+    print(f'torch {torch.__version__}, threads {torch.get_num_threads()}, load average {os.getloadavg()}')
+    P = IPT_PROFILES['cpu']
+    bb = load_backbone(P['backbone'], max_len=P['max_len']).freeze()
+    names = (P['splits']['single'] + P['splits']['pair'] + ['cola', 'snli', 'superglue-wic', 'superglue-cb', 'tweet_eval-hate', 'ag_news'])[:a.tasks]
+    datas = [load_task(n, k=16, seed=13, max_test=8) for n in names]
+    n, d = P['n_tokens'], bb.d
+    Ps = torch.randn(len(datas), n, d) * 0.3
+
+    # 1. batched MSF step vs per-task loop (forward + backward through the auto-encoder)
+    ae = PromptAE((n, d), 25, 768, seed=0)
+    cfg = MSFConfig(d_I=25, tasks_per_step=len(datas), per_task=a.per_task)
+    draw = msf_draw(datas, cfg, 0)
+    def batched(): ae.zero_grad(); msf_loss(bb, ae, datas, Ps, draw, cfg)[0].backward()
+    def loop(): ae.zero_grad(); msf_loss_loop(bb, ae, datas, Ps, draw, cfg).backward()
+    tb, tl = med(batched, a.reps), med(loop, a.reps)
+    print(f'1. MSF step, {len(datas)} tasks x {a.per_task} examples: batched {tb*1e3:.0f} ms, loop {tl*1e3:.0f} ms, ratio {tb/tl:.3f} (goal <= 0.2)')
+
+    # 2. IST step vs PT step, same batch
+    path = save_ae(ae, Path(tempfile.mkdtemp())/'ae.safetensors')
+    b = bb.encode(datas[0].train[:8], datas[0].task)
+    pt, ist = prompt_delta(bb, n, seed=0), ist_delta(path, seed=0)
+    opt_pt, opt_ist = torch.optim.AdamW(pt.parameters(), 1e-2), torch.optim.AdamW(ist.parameters(), 1e-2)
+    def step(dl, opt):
+        def f():
+            loss = bb.loss(delta_forward(bb, b, dl), b); opt.zero_grad(); loss.backward(); opt.step()
+        return f
+    tp, ti = [], []
+    for _ in range(a.reps):  # interleaved, so load changes hit both alike
+        tp.append(med(step(pt, opt_pt), 1)); ti.append(med(step(ist, opt_ist), 1))
+    tp, ti = statistics.median(tp), statistics.median(ti)
+    print(f'2. train step on 8 examples: IST {ti*1e3:.0f} ms, PT {tp*1e3:.0f} ms, ratio {ti/tp:.3f} (goal <= 1.05)')
+
+    # 3. Fastfood vs dense projection at D = 2^20
+    D, dd = 2 ** 20, a.ff_d
+    ff = FastfoodGenerator(D, dd, seed=0)
+    M = torch.randn(D, dd) / D ** 0.5  # a dense D x d projection (the cost does not depend on its values)
+    z = torch.zeros(dd, requires_grad=True)
+    with torch.no_grad(): ff.z.normal_()
+    def f_ff(): ff.z.grad = None; ff().square().sum().backward()
+    def f_dense(): z.grad = None; (M @ z).square().sum().backward()
+    tf, td = med(f_ff, a.reps), med(f_dense, a.reps)
+    print(f'3. projection d={dd} -> D=2^20, forward + backward: Fastfood {tf*1e3:.1f} ms, dense {td*1e3:.1f} ms '
+          f'(dense matrix {M.numel()*4/2**30:.1f} GiB), ratio {tf/td:.3f} (goal <= 0.1)')
+    print(f'load average at the end {os.getloadavg()}')
+
+if __name__ == '__main__': main()
