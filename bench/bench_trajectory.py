@@ -1,0 +1,105 @@
+"""Benchmarks of the trajectory-subspace method (seed 003, paper_subspace.trajectory).
+
+1. Per-layer compact SVD by the Gram route (`gram_svd`) ÷ dense `torch.linalg.svd` on the same 32 × 1,774,464
+   matrix (one MiniLM encoder layer; goal ≤ 0.2) and the largest basis difference up to sign (goal ≤ 1e-4).
+   The matrix is a random walk (cumulative Gaussian steps), whose singular values decay like 1/k as a real
+   trajectory's do — well separated, so both methods define the same basis.
+2. Re-parameterized training step (intrinsic subspace: 6 layers × d=32, h=16, embeddings in their own space)
+   ÷ plain full fine-tuning step, on the embedded MiniLM, batch 8 × SST-2 (report; goal ≤ 1.3). Also the
+   foundation's sliced `Delta` vs `FastDelta` for full fine-tuning.
+3. Peak memory of trajectory recording (in a fresh subprocess each): peak RSS (sampled every 5 ms) above the loaded model, for
+   t = 2 and t = 8 checkpoints — it must not grow with t (one model + one checkpoint, not t).
+
+Run: `HF_HUB_OFFLINE=1 python bench/bench_trajectory.py [--threads 1]`. Prints the measured ratios.
+"""
+import argparse, json, os, subprocess, sys, tempfile, time, statistics
+import torch
+
+def bench_svd(D=1_774_464, t=32, reps=3):
+    from paper_subspace.trajectory import gram_svd
+    g = torch.Generator().manual_seed(0)
+    W = torch.cumsum(torch.randn(t, D, generator=g) * 1e-3, 0)  # (t, D) random-walk trajectory
+    tg, td = [], []
+    for _ in range(reps):
+        t0 = time.perf_counter(); U, S, V = gram_svd(W); tg.append(time.perf_counter() - t0)
+        t0 = time.perf_counter(); Ud, Sd, Vhd = torch.linalg.svd(W, full_matrices=False); td.append(time.perf_counter() - t0)
+    Ur, Sr, Vhr = torch.linalg.svd(W.double(), full_matrices=False)  # float64 reference (not timed)
+    def err(Vx):  # largest entry difference to the reference basis, up to the sign of each column
+        Vx = Vx.double(); sign = torch.sign((Vx * Vhr.T).sum(0)); return (Vx - Vhr.T * sign).abs().max().item()
+    sign = torch.sign((V * Vhd.T).sum(0))
+    return dict(gram_s=min(tg), dense_s=min(td), ratio=min(tg) / min(td), max_basis_diff=(V - Vhd.T * sign).abs().max().item(),
+                gram_vs_f64=err(V), dense_vs_f64=err(Vhd.T), max_rel_sigma_diff=((S - Sr).abs() / Sr[0]).max().item())
+
+def bench_step(steps=5):
+    from paper_subspace.backbones import load_backbone
+    from paper_subspace.tasks import load_task
+    from paper_subspace.delta import finetune_delta
+    from paper_subspace.train import delta_forward, OPTIMIZERS, TrainConfig
+    from paper_subspace.trajectory import subspace_delta, full_ft_delta
+    bb = load_backbone('default', max_len=64); bb.freeze()
+    data = load_task('sst2', k=16, seed=13)
+    batch = bb.encode(data.train[:8], data.task)
+    def timed(delta):
+        opt = OPTIMIZERS['adamw_plr']([p for p in delta.parameters() if p.requires_grad], TrainConfig(lr=1e-4))
+        ts = []
+        for i in range(steps + 1):
+            t0 = time.perf_counter()
+            loss = bb.loss(delta_forward(bb, batch, delta), batch); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            if i: ts.append(time.perf_counter() - t0)
+        return statistics.median(ts)
+    sub = timed(subspace_delta(bb, 'random', d=32, h=16, lr=0.01))
+    ft = timed(full_ft_delta(bb))
+    ft_sliced = timed(finetune_delta(bb))
+    return dict(subspace_step_s=sub, ft_step_s=ft, ratio=sub / ft, ft_foundation_delta_step_s=ft_sliced, fastdelta_speedup=ft_sliced / ft)
+
+MEM_CHILD = r'''
+import resource, sys, json, torch
+torch.set_num_threads(int(sys.argv[3]))
+from paper_subspace.backbones import load_backbone
+from paper_subspace.trajectory import PROFILES, load_data, record_trajectory, ft_config
+bb = load_backbone('default', max_len=32)
+P = dict(PROFILES['smoke'], bs=4)
+data = load_data(P, 'sst2', 13)
+import threading, os, time
+def rss():  # anonymous resident memory: the memory-mapped trajectory rows are file-backed page cache, not process memory
+    for l in open('/proc/self/status'):
+        if l.startswith('RssAnon:'): return int(l.split()[1]) / 1024
+peak, stop = [rss()], []
+def sample():
+    while not stop: peak.append(rss()); time.sleep(0.005)
+th = threading.Thread(target=sample, daemon=True); before = rss(); th.start()
+tr, rec = record_trajectory(bb, data, int(sys.argv[1]), ft_config(P, 13), sys.argv[2], eval_epochs=100)
+stop.append(1); th.join(); after = max(peak)
+n = sum(p.numel() for p in bb.model.parameters())
+print(json.dumps(dict(t=tr.t, peak_before_mb=before, peak_after_mb=after, model_mb=n * 4 / 2**20)))
+'''
+
+def bench_memory(threads):
+    out = {}
+    for t in (2, 8):
+        with tempfile.TemporaryDirectory() as d:
+            r = subprocess.run([sys.executable, '-c', MEM_CHILD, str(t), d, str(threads)], capture_output=True, text=True, env=dict(os.environ, HF_HUB_OFFLINE='1'))
+            if r.returncode: raise RuntimeError(r.stderr[-2000:])
+            out[t] = json.loads(r.stdout.strip().splitlines()[-1])
+    return out
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(); ap.add_argument('--threads', type=int, default=1); ap.add_argument('--skip', default='')
+    a = ap.parse_args(); torch.set_num_threads(a.threads)
+    print(f'torch threads: {a.threads}')
+    if 'svd' not in a.skip:
+        s = bench_svd()
+        print(f"[svd] 32 × 1,774,464: Gram route {s['gram_s']:.2f} s, dense torch.linalg.svd {s['dense_s']:.2f} s -> ratio {s['ratio']:.3f} (goal <= 0.2); "
+              f"max |ΔV| Gram vs dense (up to sign) {s['max_basis_diff']:.1e} (goal <= 1e-4); vs a float64 SVD: Gram {s['gram_vs_f64']:.1e}, "
+              f"dense float32 {s['dense_vs_f64']:.1e}; max relative |Δσ| (Gram vs float64) {s['max_rel_sigma_diff']:.1e}")
+    if 'step' not in a.skip:
+        s = bench_step()
+        print(f"[step] subspace step {s['subspace_step_s']:.3f} s / full FT step {s['ft_step_s']:.3f} s -> ratio {s['ratio']:.2f} (goal <= 1.3); "
+              f"full FT with the foundation's sliced Delta {s['ft_foundation_delta_step_s']:.3f} s ({s['fastdelta_speedup']:.1f}× slower than FastDelta)")
+    if 'mem' not in a.skip:
+        m = bench_memory(a.threads)
+        for t, r in m.items():
+            print(f"[memory] t={t}: RSS with the model loaded {r['peak_before_mb']:.0f} MB, peak while recording {r['peak_after_mb']:.0f} MB (+{r['peak_after_mb'] - r['peak_before_mb']:.0f} MB: gradients, AdamW state, one checkpoint) "
+                  f"(model = {r['model_mb']:.0f} MB; t models would be {t * r['model_mb']:.0f} MB)")
+        g = m[8]['peak_after_mb'] - m[2]['peak_after_mb']
+        print(f"[memory] growth of the peak from t=2 to t=8: {g:+.0f} MB (goal: ~0, independent of t)")
