@@ -6,7 +6,7 @@ Module notebooks run through nbdev's own runner (cells flagged `#| slow` are ski
 """
 import os, pytest
 from pathlib import Path
-from nbdev.test import test_nb
+from nbdev.test import test_nb as run_nb  # renamed: pytest would collect `test_nb` itself
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'nbs'
@@ -17,7 +17,7 @@ FLAGS = os.environ.get('PAPER_SUBSPACE_TEST_FLAGS', '').split()  # e.g. 'slow' a
 
 @pytest.mark.parametrize('nb', MODULE_NBS, ids=[p.name for p in MODULE_NBS])
 def test_module_notebook(nb):
-    ok, _ = test_nb(nb, skip_flags=['slow'], force_flags=FLAGS, basepath=str(NBS))
+    ok, _ = run_nb(nb, skip_flags=['slow'], force_flags=FLAGS, basepath=str(NBS))
     assert ok, f'{nb.name} failed (see the traceback above)'
 
 @pytest.mark.parametrize('nb', TABLE_NBS, ids=[p.name for p in TABLE_NBS])
