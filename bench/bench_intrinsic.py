@@ -5,25 +5,28 @@
 1. one batched multi-task MSF step (one forward for all tasks, a prompt per example) / the same step as a loop over
    tasks (one forward per task) — forward + backward, same examples, same loss (goal <= 0.2);
 2. one IST training step / one PT training step on the same batch (goal <= 1.05);
-3. Fastfood projection / dense projection, d -> D = 2^20, forward + backward (goal <= 0.1).
-Times are medians over `--reps` repetitions after a warm-up; the machine's load is printed with them.
+3. Fastfood projection / dense projection, d -> D = 2^20, forward + backward, at d = 256, 512, 1024 (goal <= 0.1).
+Times are medians over `--reps` interleaved repetitions (2× for the short IST/PT steps) after a warm-up; the machine's
+load is printed with them.
 """
 import argparse, os, statistics, tempfile, time
 from pathlib import Path
 import torch
 
-def med(fn, reps):
-    fn()  # warm-up
-    ts = []
+def interleaved(fns:dict, reps:int) -> dict:
+    "Median seconds of each function, run A B A B ... after one warm-up each, so load changes hit all alike."
+    for f in fns.values(): f()
+    ts = {k: [] for k in fns}
     for _ in range(reps):
-        t = time.perf_counter(); fn(); ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
+        for k, f in fns.items():
+            t = time.perf_counter(); f(); ts[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in ts.items()}
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--threads', type=int, default=None); ap.add_argument('--reps', type=int, default=5)
+    ap.add_argument('--threads', type=int, default=None); ap.add_argument('--reps', type=int, default=15)
     ap.add_argument('--tasks', type=int, default=16); ap.add_argument('--per-task', type=int, default=2)
-    ap.add_argument('--ff-d', type=int, default=512)
+    ap.add_argument('--ff-d', default='256,512,1024', help='subspace dimensions d to compare at')
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('HF_DATASETS_OFFLINE', '1')
@@ -47,7 +50,7 @@ def main():
     draw = msf_draw(datas, cfg, 0)
     def batched(): ae.zero_grad(); msf_loss(bb, ae, datas, Ps, draw, cfg)[0].backward()
     def loop(): ae.zero_grad(); msf_loss_loop(bb, ae, datas, Ps, draw, cfg).backward()
-    tb, tl = med(batched, a.reps), med(loop, a.reps)
+    r = interleaved(dict(batched=batched, loop=loop), a.reps); tb, tl = r['batched'], r['loop']
     print(f'1. MSF step, {len(datas)} tasks x {a.per_task} examples: batched {tb*1e3:.0f} ms, loop {tl*1e3:.0f} ms, ratio {tb/tl:.3f} (goal <= 0.2)')
 
     # 2. IST step vs PT step, same batch
@@ -59,23 +62,22 @@ def main():
         def f():
             loss = bb.loss(delta_forward(bb, b, dl), b); opt.zero_grad(); loss.backward(); opt.step()
         return f
-    tp, ti = [], []
-    for _ in range(a.reps):  # interleaved, so load changes hit both alike
-        tp.append(med(step(pt, opt_pt), 1)); ti.append(med(step(ist, opt_ist), 1))
-    tp, ti = statistics.median(tp), statistics.median(ti)
+    r = interleaved(dict(pt=step(pt, opt_pt), ist=step(ist, opt_ist)), 2 * a.reps); tp, ti = r['pt'], r['ist']
     print(f'2. train step on 8 examples: IST {ti*1e3:.0f} ms, PT {tp*1e3:.0f} ms, ratio {ti/tp:.3f} (goal <= 1.05)')
 
-    # 3. Fastfood vs dense projection at D = 2^20
-    D, dd = 2 ** 20, a.ff_d
-    ff = FastfoodGenerator(D, dd, seed=0)
-    M = torch.randn(D, dd) / D ** 0.5  # a dense D x d projection (the cost does not depend on its values)
-    z = torch.zeros(dd, requires_grad=True)
-    with torch.no_grad(): ff.z.normal_()
-    def f_ff(): ff.z.grad = None; ff().square().sum().backward()
-    def f_dense(): z.grad = None; (M @ z).square().sum().backward()
-    tf, td = med(f_ff, a.reps), med(f_dense, a.reps)
-    print(f'3. projection d={dd} -> D=2^20, forward + backward: Fastfood {tf*1e3:.1f} ms, dense {td*1e3:.1f} ms '
-          f'(dense matrix {M.numel()*4/2**30:.1f} GiB), ratio {tf/td:.3f} (goal <= 0.1)')
+    # 3. Fastfood vs dense projection at D = 2^20, for several d (Fastfood costs O(D log D) whatever d; dense O(D d))
+    D = 2 ** 20
+    for dd in (int(x) for x in str(a.ff_d).split(',')):
+        ff = FastfoodGenerator(D, dd, seed=0)
+        M = torch.randn(D, dd) / D ** 0.5  # a dense D x d projection (the cost does not depend on its values)
+        z = torch.zeros(dd, requires_grad=True)
+        with torch.no_grad(): ff.z.normal_()
+        def f_ff(): ff.z.grad = None; ff().square().sum().backward()
+        def f_dense(): z.grad = None; (M @ z).square().sum().backward()
+        r = interleaved(dict(ff=f_ff, dense=f_dense), a.reps); tf, td = r['ff'], r['dense']
+        print(f'3. projection d={dd} -> D=2^20, forward + backward: Fastfood {tf*1e3:.1f} ms, dense {td*1e3:.1f} ms '
+              f'(dense matrix {M.numel()*4/2**30:.1f} GiB), ratio {tf/td:.3f} (goal <= 0.1)')
+        del M
     print(f'load average at the end {os.getloadavg()}')
 
 if __name__ == '__main__': main()

@@ -124,10 +124,10 @@ def fwht(x:torch.Tensor, radix:int=4) -> torch.Tensor:
     "Unnormalised fast Walsh–Hadamard transform along the last dim (a power of two): x @ H."
     L = x.shape[-1]; m = L.bit_length() - 1
     if L != 1 << m: raise ValueError(f"fwht needs a power-of-two length, got {L}; pad first.")
-    lead, y, post = x.shape[:-1], x.reshape(-1, L), L
-    while m > 0:
-        c = min(radix, m); m -= c; post >>= c
-        y = torch.matmul(hadamard(c).to(y), y.reshape(-1, 1 << c, post))  # (N·pre, 2^c, post)
+    lead, y = x.shape[:-1], x.reshape(-1, L); N = y.shape[0]
+    while m > 0:  # H_L = H_{2^c1} ⊗ H_{2^c2} ⊗ ...: contract the last factor's axis with one GEMM, then rotate it to the front
+        c = min(radix, m); m -= c  # (after every factor has had its turn, the axes are back in their original order)
+        y = (y.reshape(N, L >> c, 1 << c) @ hadamard(c).to(y)).transpose(1, 2).reshape(N, L)  # (N, L)
     return y.reshape(*lead, L)
 
 # %% ../nbs/10_intrinsic.ipynb #dc3cd965

@@ -190,7 +190,7 @@ def gram_svd(W,  # (n, D) rows: array, memmap or tensor
              origin=None,  # (D,) subtracted from every row (θ_0 for displacements), or None
              center:bool=False,  # also subtract the mean row (PCA)?
              rtol:float=1e-6,  # drop directions with σ_i <= rtol · σ_1
-             chunk:int=1 << 18) -> tuple:  # columns per chunk
+             chunk:int=1 << 14) -> tuple:  # columns per chunk (t × 2^14 float64 stays in cache: 2.5× faster than 2^18)
     "Exact compact SVD of (W − origin) via its n × n Gram matrix: (U (n,r), S (r,), V (D,r) float32)."
     n, D = W.shape
     if n < 1: raise ValueError("gram_svd needs at least one row.")

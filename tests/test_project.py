@@ -32,3 +32,13 @@ def test_readme_test_command_is_what_ci_runs():
 def test_cli_entry_point():
     out = subprocess.run([str(Path(sys.executable).parent/'paper-subspace'), 'reproduce', '--list'], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and 'pt_baseline' in out.stdout, out.stderr
+
+def test_papermill_reads_every_parameter():
+    "papermill's parser skips (with only a log warning) a parameter line holding two '='; every name must come through."
+    import ast
+    from papermill.translators import PythonTranslator
+    for nb in sorted((ROOT/'nbs'/'tables').glob('*.ipynb')):
+        cell = next(c for c in nbformat.read(str(nb), as_version=4).cells if 'parameters' in c.get('metadata', {}).get('tags', []))
+        want = {t.id for s in ast.parse(cell.source).body if isinstance(s, ast.Assign) for t in s.targets}
+        got = {p.name for p in PythonTranslator.inspect(cell)}
+        assert got == want, f'{nb.name}: papermill reads parameters {sorted(got)}, the cell assigns {sorted(want)}; keep one "=" per line'
