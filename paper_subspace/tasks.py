@@ -643,11 +643,14 @@ def list_tasks(data_dir=None) -> list:  # data directory (see core.data_dir)
 def tasks_table(data_dir=None) -> str:  # data directory (see core.data_dir)
     "A printable table of `list_tasks`."
     rows = [('name', 'kind', 'category', 'labels', 'metric', 'train', 'dev', 'test', 'source')]
-    rows += [(r['name'], r['kind'], r['category'], str(r['n_labels']), r['metric'], *(str(r['sizes'][s]) for s in ('train', 'dev', 'test')),
+    def n(r, s): return '—' if s == 'dev' and not r['sizes'][s] else str(r['sizes'][s])  # no dev pool: dev comes from train
+    rows += [(r['name'], r['kind'], r['category'], str(r['n_labels']), r['metric'], *(n(r, s) for s in ('train', 'dev', 'test')),
               r['source'] + (' *' if r['substitutions'] else '')) for r in list_tasks(data_dir)]
     w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ['  '.join(c.rjust(w[i]) if 5 <= i <= 7 else c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in rows]
-    return '\n'.join([lines[0], '-' * len(lines[0]), *lines[1:], '* a missing file was replaced as documented in the data README (see TaskData.meta)'])
+    return '\n'.join([lines[0], '-' * len(lines[0]), *lines[1:],
+                      '— no separate dev pool: few-shot dev sets are LM-BFF\'s 16-shot dev files, or drawn from the train pool disjoint from train',
+                      '* a missing file was replaced as documented in the data README (see TaskData.meta)'])
 
 # %% ../nbs/01_tasks.ipynb #254fe924
 def crossfit_name_map(data_dir=None,  # data directory (see core.data_dir)
