@@ -9,18 +9,10 @@
 Times are medians over `--reps` interleaved repetitions (2× for the short IST/PT steps) after a warm-up; the machine's
 load is printed with them.
 """
-import argparse, os, statistics, tempfile, time
+import argparse, os, tempfile
 from pathlib import Path
 import torch
-
-def interleaved(fns:dict, reps:int) -> dict:
-    "Median seconds of each function, run A B A B ... after one warm-up each, so load changes hit all alike."
-    for f in fns.values(): f()
-    ts = {k: [] for k in fns}
-    for _ in range(reps):
-        for k, f in fns.items():
-            t = time.perf_counter(); f(); ts[k].append(time.perf_counter() - t)
-    return {k: statistics.median(v) for k, v in ts.items()}
+from _timing import interleaved
 
 def main():
     ap = argparse.ArgumentParser()

@@ -7,7 +7,7 @@ Prints two ratios (lower is better):
 Each variant runs interleaved (A B C A B C ...) so machine load hits all alike; we report medians.
 Usage: python bench/bench_pt.py [--batch 16] [--tokens 20] [--reps 15]
 """
-import argparse, os, statistics, time
+import argparse, os
 os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
 import torch, torch.nn.functional as F
 from peft import PromptTuningConfig, get_peft_model, TaskType
@@ -15,6 +15,7 @@ from paper_subspace.tasks import load_task
 from paper_subspace.backbones import load_backbone, pool
 from paper_subspace.delta import prompt_delta
 from paper_subspace.train import delta_forward
+from _timing import interleaved
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--batch', type=int, default=16); ap.add_argument('--tokens', type=int, default=20); ap.add_argument('--reps', type=int, default=15)
@@ -57,13 +58,7 @@ def peft():
     popt.zero_grad(set_to_none=True); loss.backward()
     torch.nn.utils.clip_grad_norm_([p for p in pm.parameters() if p.requires_grad], 1.0); popt.step()
 
-fns = dict(ours=ours, raw=raw, peft=peft)
-times = {k: [] for k in fns}
-for f in fns.values(): f()  # warm-up
-for _ in range(a.reps):
-    for k, f in fns.items():
-        t = time.perf_counter(); f(); times[k].append(time.perf_counter() - t)
-med = {k: statistics.median(v) for k, v in times.items()}
+med = interleaved(dict(ours=ours, raw=raw, peft=peft), a.reps)
 print(f'batch {a.batch}, prompt {a.tokens} tokens, input shape {tuple(x0.shape)}, {a.reps} interleaved reps, torch threads {torch.get_num_threads()}')
 for k, v in med.items(): print(f'  {k:5s} median step {v*1000:8.1f} ms')
 print(f'PT step / raw frozen forward+input-grad backward = {med["ours"]/med["raw"]:.3f}  (goal <= 1.10)')

@@ -13,8 +13,9 @@
 
 Run: `HF_HUB_OFFLINE=1 python bench/bench_trajectory.py [--threads N]`. Prints the measured ratios.
 """
-import argparse, json, os, subprocess, sys, tempfile, time, statistics
+import argparse, json, os, subprocess, sys, tempfile, time
 import torch
+from _timing import interleaved
 
 def bench_svd(D=1_774_464, t=32, reps=3):
     from paper_subspace.trajectory import gram_svd
@@ -40,29 +41,24 @@ def bench_step(steps=5, bs=8):
     bb = load_backbone('default', max_len=64); bb.freeze()
     data = load_task('sst2', k=16, seed=13)
     batch = bb.encode(data.train[:bs], data.task)
-    def timed(delta):
+    def timed(step):  # median of `steps` calls after one warm-up
+        return interleaved({'step': step}, steps)['step']
+    def delta_step(delta):  # the trainer's step: generated tensors through functional_call
         opt = OPTIMIZERS['adamw_plr']([p for p in delta.parameters() if p.requires_grad], TrainConfig(lr=1e-4))
-        ts = []
-        for i in range(steps + 1):
-            t0 = time.perf_counter()
-            loss = bb.loss(delta_forward(bb, batch, delta), batch); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            if i: ts.append(time.perf_counter() - t0)
-        return statistics.median(ts)
-    def plain():  # plain PyTorch fine-tuning: the model's own parameters train, no delta, no functional_call
+        def f(): loss = bb.loss(delta_forward(bb, batch, delta), batch); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        return f
+    def plain_step():  # plain PyTorch fine-tuning: the model's own parameters train, no delta, no functional_call
         for p in bb.model.parameters(): p.requires_grad_(True)
-        opt = torch.optim.AdamW(list(bb.model.parameters()), lr=1e-4); ts = []
-        for i in range(steps + 1):
-            t0 = time.perf_counter()
-            loss = bb.loss(bb(batch), batch); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            if i: ts.append(time.perf_counter() - t0)
-        bb.freeze(); return statistics.median(ts)
-    sub = timed(subspace_delta(bb, 'random', d=32, h=16, lr=0.01))
-    ft_delta = timed(finetune_delta(bb))  # the trainer's Full fine-tuning (identity generator over every weight)
-    ft = plain()
+        opt = torch.optim.AdamW(list(bb.model.parameters()), lr=1e-4)
+        def f(): loss = bb.loss(bb(batch), batch); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        return f
+    sub = timed(delta_step(subspace_delta(bb, 'random', d=32, h=16, lr=0.01)))
+    ft_delta = timed(delta_step(finetune_delta(bb)))  # the trainer's Full fine-tuning (identity generator over every weight)
+    ft = timed(plain_step()); bb.freeze()
     return dict(subspace_step_s=sub, ft_step_s=ft, ratio=sub / ft, ft_delta_step_s=ft_delta, ft_delta_ratio=ft_delta / ft)
 
 MEM_CHILD = r'''
-import resource, sys, json, torch
+import sys, json, torch
 torch.set_num_threads(int(sys.argv[3]))
 from paper_subspace.backbones import load_backbone
 from paper_subspace.trajectory import PROFILES, load_data, record_trajectory, ft_config
