@@ -23,7 +23,7 @@ def cmd_reproduce(args):
     extra = {k: getattr(args, k) for k in ('data_dir', 'results_dir', 'figures_dir') if getattr(args, k)}
     for t in ids:
         print(f'[reproduce] {t} (profile {args.profile}) ...', flush=True)
-        out = run_table(t, args.profile, args.runs_dir, extra)
+        out = run_table(t, args.profile, args.runs_dir, extra, tables_dir=args.tables_dir)
         print(f'[reproduce] {t}: done, executed notebook {out}', flush=True)
     return 0
 
@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--profile', default='cpu', choices=['cpu', 'paper', 'smoke'], help="'cpu' here, 'paper' with the papers' backbones on a GPU")
     r.add_argument('--list', action='store_true', help='list table ids and the paper tables they regenerate')
     r.add_argument('--runs-dir', default='runs', help='where executed notebooks go')
+    r.add_argument('--tables-dir', default=None, help='folder of the table notebooks (default: nbs/tables of the checkout)')
     r.add_argument('--data-dir', default=None, help='offline data directory')
     r.add_argument('--results-dir', default=None, help='run records and deltas (default: results/ in the checkout)')
     r.add_argument('--figures-dir', default=None, help='tables and figures (default: figures/ in the checkout)')

@@ -11,7 +11,7 @@ import numpy as np, torch
 # %% auto #0
 __all__ = ['DATA_ENV', 'PACKAGES', 'repo_root', 'data_dir', 'ensure_writable', 'atomic_write', 'atomic_write_text',
            'atomic_write_json', 'save_tensors', 'load_tensors', 'set_seed', 'package_versions', 'git_commit',
-           'HubUnavailableError', 'resolve_model_source']
+           'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -112,6 +112,13 @@ def _hub_reachable(host='huggingface.co', port=443, timeout=2.0) -> bool:
         with socket.create_connection((host, port), timeout=timeout): return True
     except OSError: return False
 
+def hub_unavailable(switches=('HF_HUB_OFFLINE',)) -> str|None:  # offline environment variables that apply to the caller
+    "`None` if the Hugging Face Hub can be used now; otherwise why not (a switch that is set, or the failed probe)."
+    for v in switches:
+        if os.environ.get(v, '0').lower() in ('1', 'true', 'yes'): return f"{v}=1 is set (unset it to use the Hub)"
+    if not _hub_reachable(): return "huggingface.co is not reachable from this machine"
+    return None
+
 def _in_hf_cache(name:str) -> bool:
     try:
         from huggingface_hub import try_to_load_from_cache
@@ -123,11 +130,9 @@ def resolve_model_source(name) -> str:
     p = Path(str(name)).expanduser()
     if p.exists(): return str(p)
     if _in_hf_cache(str(name)): return str(name)
-    offline = os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes')
-    if offline or not _hub_reachable():
-        why = 'HF_HUB_OFFLINE=1 is set' if offline else 'huggingface.co is not reachable'
+    why = hub_unavailable(('HF_HUB_OFFLINE',))
+    if why:
         raise HubUnavailableError(
-            f"Cannot load '{name}': it is not a local path and {why}. Use the embedded default "
-            "(profile 'cpu', model 'default'), pass a local directory with the model files, or run where "
-            "the Hugging Face Hub is reachable (unset HF_HUB_OFFLINE).")
+            f"Cannot load '{name}': it is not a local path and {why}. To work offline, use the embedded default "
+            "(profile 'cpu', model 'default') or pass a local directory with the model files.")
     return str(name)

@@ -71,20 +71,24 @@ def check_parameters(nb_path) -> dict:
     if 'profile' not in names: raise TableError(f"The parameters cell of {nb_path} defines no `profile`.")
     return names
 
-def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=None, kernel:str|None=None) -> Path:
+_checkout_tables_dir = tables_dir  # the argument below shadows the function's name
+
+def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=None, kernel:str|None=None,
+              tables_dir=None) -> Path:  # folder of the table notebooks (default: nbs/tables of the checkout)
     "Execute one table notebook with papermill; returns the executed notebook's path under `runs_dir`."
     import papermill as pm
     if table_id not in TABLES:
         import difflib
         raise TableError(f"Unknown table '{table_id}'. Close matches: {difflib.get_close_matches(table_id, TABLES) or '-'}; "
                          "`paper-subspace reproduce --list` lists them all.")
-    nb = tables_dir()/TABLES[table_id].notebook
+    nb = (Path(tables_dir) if tables_dir is not None else _checkout_tables_dir())/TABLES[table_id].notebook
     check_parameters(nb)
     out = ensure_writable(Path(runs_dir))/f'{table_id}-{profile}.ipynb'
     params = dict(profile=profile, **(extra or {}))
     try:
         pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name=kernel or 'python3', language='python', progress_bar=False)
     except pm.PapermillExecutionError as e:
-        raise TableError(f"Table '{table_id}' (profile {profile}) failed in cell {e.exec_count}: {e.ename}: {e.evalue}. "
+        first = next((l for l in (e.source or '').splitlines() if l.strip()), '')[:80]
+        raise TableError(f"Table '{table_id}' (profile {profile}) failed in cell [{e.exec_count}] ({first}): {e.ename}: {e.evalue}. "
                          f"The executed notebook with the traceback is {out}.") from None
     return out

@@ -8,7 +8,7 @@ import os, csv, json, difflib, functools, math
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .core import data_dir as _data_dir, HubUnavailableError
+from .core import data_dir as _data_dir, HubUnavailableError, hub_unavailable
 from .metrics import METRICS
 
 # %% auto #0
@@ -241,7 +241,9 @@ def tweet_examples(task, folder, split):  # folder of the task; 'train' | 'val' 
     "Examples of one TweetEval split."
     tp, lp = Path(folder)/f'{split}_text.txt', Path(folder)/f'{split}_labels.txt'
     texts, labels = read(_read_lines, tp), read(_read_lines, lp)
-    if len(texts) != len(labels): raise _malformed(lp, min(len(texts), len(labels)) + 1, f"{len(labels)} labels for {len(texts)} texts in {tp}")
+    if len(texts) != len(labels):
+        raise _malformed(lp, min(len(texts), len(labels)) + 1, f"{len(labels)} labels for {len(texts)} texts in {tp}; "
+                         "the text and labels files need one line per tweet each")
     return [make_example(task, t, None, y, f"{lp}:{i}") for i, (t, y) in enumerate(zip(texts, labels), 1)]
 
 # %% ../nbs/01_tasks.ipynb #e94e9129
@@ -586,12 +588,6 @@ def _user_splits(task, exs, k, seed, max_test) -> TaskData:
                     files=[task.src['path']], substitutions=[], shipped=False, short={}))
 
 # %% ../nbs/01_tasks.ipynb #ed525941
-def _offline() -> str|None:
-    "Which offline switch is set, if any."
-    for v in ('HF_DATASETS_OFFLINE', 'HF_HUB_OFFLINE'):
-        if os.environ.get(v, '0').lower() in ('1', 'true', 'yes'): return v
-    return None
-
 def _hub_label(task, feat, v):
     "Our label for the Hub's value `v` of label feature `feat`."
     if task.kind != 'classification': return v
@@ -616,13 +612,14 @@ def load_hub_task(task, k=None, seed=13, max_test=None, split_seed=None) -> Task
     task = get_task(task)
     if task.hf is None or ('hf_cols' not in task.src and 'row' not in task.src):
         raise ValueError(f"Task {task.name!r} has no Hugging Face dataset configured; load it from the offline corpus (source='local').")
-    off = _offline()
-    if off: raise HubUnavailableError(f"Cannot load {task.name!r} from the Hugging Face Hub ({'/'.join(filter(None, task.hf))}): {off}=1 is set. "
-                                      "Use source='local' with the offline corpus (data_dir=... or $PAPER_SUBSPACE_DATA), or unset it where the Hub is reachable.")
+    hf = '/'.join(filter(None, task.hf))
+    why = hub_unavailable(('HF_DATASETS_OFFLINE', 'HF_HUB_OFFLINE'))
+    if why: raise HubUnavailableError(f"Cannot load {task.name!r} from the Hugging Face Hub ({hf}): {why}. To work offline, use "
+                                      "source='local' with the offline corpus (data_dir=... or $PAPER_SUBSPACE_DATA).")
     import datasets
     dd = datasets.load_dataset(*[h for h in task.hf if h])
     test_split = task.src.get('hf_test', 'validation' if 'validation' in dd else 'test')
-    pools = _pools(_hub_examples(task, dd['train']), None, _hub_examples(task, dd[test_split]), [f'hub:{task.hf}:train', f'hub:{task.hf}:{test_split}'])
+    pools = _pools(_hub_examples(task, dd['train']), None, _hub_examples(task, dd[test_split]), [f'hub:{hf}:train', f'hub:{hf}:{test_split}'])
     k = default_k(task) if k is None else k
     tr, dv = (_copy(pools['train'], i) for i in sample_k(pools['train'], k, seed, task.kind, n_sets=2))
     return TaskData(task, tr, dv, subsample(pools['test'], max_test, split_seed or 0, task.kind),

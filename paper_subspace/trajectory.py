@@ -15,13 +15,13 @@ from .delta import (Generator, Delta, register_generator, make_generator, random
 from .train import TrainConfig, train, register_optimizer, run_key, record_path
 
 # %% auto #0
-__all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'PAPER_METRIC', 'GLUE8', 'PROFILES', 'encoder_layers', 'rest_names',
-           'layer_spec', 'layer_vector', 'TrajectoryError', 'Trajectory', 'check_spec', 'TrajectoryWriter',
-           'record_trajectory', 'gram_svd', 'trajectory_basis', 'unified_basis', 'basis_meta', 'random_basis',
-           'SubspaceGenerator', 'load_layer_basis', 'subspace_delta', 'frozen_encoder_delta', 'subspace_dof',
-           'noise_free_k', 'detect_outliers', 'layer_updates', 'locate', 'DisableGenerator', 'disable_delta',
-           'random_positions', 'paper_metric', 'task_t', 'load_data', 'ft_config', 'get_trajectory', 'get_basis',
-           'get_unified', 'run_subspace', 'run_freeze', 'run_disabled', 'score', 'trained_delta']
+__all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'RANK_RTOL', 'PAPER_METRIC', 'GLUE8', 'PROFILES', 'encoder_layers',
+           'rest_names', 'layer_spec', 'layer_vector', 'TrajectoryError', 'Trajectory', 'check_spec',
+           'TrajectoryWriter', 'record_trajectory', 'gram_svd', 'trajectory_basis', 'unified_basis', 'basis_meta',
+           'random_basis', 'SubspaceGenerator', 'load_layer_basis', 'subspace_delta', 'frozen_encoder_delta',
+           'subspace_dof', 'noise_free_k', 'detect_outliers', 'layer_updates', 'locate', 'DisableGenerator',
+           'disable_delta', 'random_positions', 'paper_metric', 'task_t', 'load_data', 'ft_config', 'get_trajectory',
+           'get_basis', 'get_unified', 'run_subspace', 'run_freeze', 'run_disabled', 'score', 'trained_delta']
 
 # %% ../nbs/11_trajectory.ipynb #a275c8d9
 LAYER_PATTERN = r'^(.*encoder\.layer\.\d+)\.'  # group 1 = the layer prefix
@@ -186,10 +186,12 @@ def record_trajectory(backbone, data,  # backbone (frozen weights are θ_0) and 
     return tr, rec
 
 # %% ../nbs/11_trajectory.ipynb #c5d1b677
+RANK_RTOL = 1e-6  # gram_svd's rank cut: directions with σ_i <= RANK_RTOL · σ_1 are dropped (the noise floor)
+
 def gram_svd(W,  # (n, D) rows: array, memmap or tensor
              origin=None,  # (D,) subtracted from every row (θ_0 for displacements), or None
              center:bool=False,  # also subtract the mean row (PCA)?
-             rtol:float=1e-6,  # drop directions with σ_i <= rtol · σ_1
+             rtol:float=RANK_RTOL,  # drop directions with σ_i <= rtol · σ_1
              chunk:int=1 << 14) -> tuple:  # columns per chunk (t × 2^14 float64 stays in cache: 2.5× faster than 2^18)
     "Exact compact SVD of (W − origin) via its n × n Gram matrix: (U (n,r), S (r,), V (D,r) float32)."
     n, D = W.shape
@@ -268,6 +270,26 @@ def basis_meta(path) -> dict:
     if not m.exists(): raise FileNotFoundError(f"No basis description {m}; build the basis with trajectory_basis or unified_basis.")
     return json.loads(m.read_text())
 
+def _too_few_directions(path, r:int, d:int, layer:str, lowest:bool=False) -> str:
+    "The d > rank error: how many directions the basis has, what it was built from, why no more, and what to do."
+    try: m = basis_meta(path)
+    except FileNotFoundError: m = {}
+    s = lambda n: f"{n} direction{'' if n == 1 else 's'}"
+    msg = f"Basis {path}, layer {layer}{' (its lowest-rank layer)' if lowest else ''}, has {s(r)}, but d={d} was requested."
+    if m.get('kind') == 'trajectory': k, what = len(m['rows']), f"{len(m['rows'])} checkpoints of a trajectory of t={m['t']}"
+    elif m.get('kind') == 'unified': k, what = len(m['tasks']), f"{len(m['tasks'])} checkpoints, one per task ({', '.join(m['tasks'])})"
+    else: return msg + f" Use d <= {r}."
+    kmax = k - 1 if m.get('center') else k  # centring removes one direction
+    msg += f" It was built from {what}{', centred' if m.get('center') else ''}: at most {s(kmax)}."
+    fixes = []
+    if kmax < d: fixes.append(f"record a longer trajectory (t >= {d + (kmax < k)})" if m['kind'] == 'trajectory'
+                              else f"stack the checkpoints of at least {d + (kmax < k)} tasks")
+    if r < kmax:
+        msg += (f" The rank was cut at the noise floor: {kmax - r} of the {kmax} directions have σ_i <= {RANK_RTOL:g}·σ_1 (gram_svd's "
+                "rtol), i.e. float32 rounding or repeated checkpoints, not movement, and are dropped.")
+        fixes.append("train longer or with a larger learning rate, so that the checkpoints move apart by more than that floor")
+    return msg + " To get more directions, " + "; or ".join(fixes) + f". Otherwise use d <= {r}."
+
 # %% ../nbs/11_trajectory.ipynb #8312436d
 def random_basis(D:int, d:int, seed:int) -> torch.Tensor:
     "A seeded D × d orthonormal basis of a uniformly random subspace (Gaussian columns, Cholesky-QR twice: O(D d²), no Householder QR)."
@@ -316,8 +338,7 @@ def load_layer_basis(path, layer:str, D:int, d:int) -> torch.Tensor:
                              "it comes from another architecture.")
         sl = f.get_slice(key); Db, r = sl.get_shape()
         if Db != D: raise ValueError(f"Basis {path}, layer {layer}: D={Db:,} but this layer has {D:,} parameters — a basis from another architecture or layer shape.")
-        if d > r: raise ValueError(f"Basis {path}, layer {layer} has {r} directions (the trajectory has {r} independent checkpoints) but d={d} "
-                                   f"was requested: record a longer trajectory (t >= {d}) or use d <= {r}.")
+        if d > r: raise ValueError(_too_few_directions(path, r, d, layer))
         return sl[:, :d].contiguous()  # (D, d)
 
 @register_optimizer('adamw_plr')
@@ -340,8 +361,7 @@ def subspace_delta(backbone, basis,  # basis file (trajectory_basis / unified_ba
         check_spec({p: _strip(L) for p, L in meta['layers'].items()}, spec, f'basis {basis}', 'this backbone')
         rank = min(L['rank'] for L in meta['layers'].values())
         d = rank if d is None else d
-        if d > rank: raise ValueError(f"Basis {basis} has {rank} directions per layer (a trajectory of {rank} checkpoints) but d={d} was "
-                                      f"requested: record a longer trajectory (t >= {d}) or ask for d <= {rank}.")
+        if d > rank: raise ValueError(_too_few_directions(basis, rank, d, min(meta['layers'], key=lambda p: meta['layers'][p]['rank']), lowest=True))
         bid = meta['basis_id']
     elif d is None: raise ValueError("A random subspace needs its dimension: pass d=...")
     else: bid = 'random'

@@ -26,3 +26,7 @@ def test_table_notebook(nb, tmp_path):
     out = run_table(nb.stem, profile='smoke', runs_dir=tmp_path/'runs',
                     extra={'results_dir': str(tmp_path/'results'), 'figures_dir': str(tmp_path/'figures')})
     assert out.exists()
+    # every table notebook writes figures/<id>-<profile>.{csv,md,png} (`<id>.*` for the cpu profile)
+    for ext in ('csv', 'md', 'png'):
+        f = tmp_path/'figures'/f'{nb.stem}-smoke.{ext}'
+        assert f.is_file() and f.stat().st_size > 0, f'{nb.name} (smoke profile) did not write {f.name}'
