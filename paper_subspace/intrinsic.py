@@ -14,11 +14,12 @@ from .delta import Generator, Delta, register_generator, GENERATORS, IdentityGen
 from .train import train, fingerprint_examples, fingerprint_tensors, backbone_id, evaluate, _sha
 
 # %% auto #0
-__all__ = ['ADAPTER_SITES', 'IPT_PROFILES', 'PromptAE', 'save_ae', 'load_ae', 'fit_reconstruction', 'MSFGenerator', 'ist_delta',
-           'random_ae', 'hadamard', 'fwht', 'FastfoodGenerator', 'dense_matrix', 'fastfood_delta', 'adapter_sites',
-           'AdapterDelta', 'adapters_on', 'adapter_delta', 'mixed_group_losses', 'MSFConfig', 'msf_draw', 'msf_loss',
-           'msf_loss_loop', 'fixed_delta', 'msf_key', 'msf_train', 'read_split', 'run_pt', 'run_ist', 'record_delta',
-           'trained_prompt', 'intrinsic_vector', 'score', 'eval_prompt', 'make_splits', 'pool_of', 'IPTExperiment']
+__all__ = ['ADAPTER_SITES', 'IPT_PROFILES', 'PromptAE', 'check_ae_shape', 'save_ae', 'load_ae', 'fit_reconstruction',
+           'MSFGenerator', 'ist_delta', 'random_ae', 'hadamard', 'fwht', 'FastfoodGenerator', 'dense_matrix',
+           'fastfood_delta', 'adapter_sites', 'AdapterDelta', 'adapters_on', 'adapter_delta', 'mixed_group_losses',
+           'MSFConfig', 'msf_draw', 'msf_loss', 'msf_loss_loop', 'fixed_delta', 'msf_key', 'msf_train', 'read_split',
+           'run_pt', 'run_ist', 'record_delta', 'trained_prompt', 'intrinsic_vector', 'score', 'eval_prompt',
+           'make_splits', 'pool_of', 'IPTExperiment']
 
 # %% ../nbs/10_intrinsic.ipynb #922ad581
 class PromptAE(nn.Module):
@@ -44,19 +45,34 @@ class PromptAE(nn.Module):
     def decode(self, v): return self.out(torch.tanh(self.up(v))).view(v.shape[0], *self.shape)  # (T, d_I) -> (T, *shape)
     def forward(self, P): return self.decode(self.encode(P))  # P* = Projb(Proj(P))
 
+def _fmt_shape(s) -> str: return '(' + ', '.join('*' if v is None else str(v) for v in s) + (',)' if len(s) == 1 else ')')
+
+def check_ae_shape(path, got:tuple,  # shape the auto-encoder at `path` was trained for
+                   want:tuple|None) -> None:  # shape this setup needs (None entries: any size; None: no check)
+    "Raise a ValueError that says what differs and how to fix it if an auto-encoder for `got` cannot serve `want`."
+    if want is None: return
+    got, want = tuple(int(s) for s in got), tuple(None if w is None else int(w) for w in want)
+    if len(got) == len(want) and all(w is None or g == w for g, w in zip(got, want)): return
+    msg = f"The auto-encoder {path} was trained for tensors of shape {got}"
+    if len(got) == len(want) == 2:  # prompts: (n_tokens, hidden size)
+        diff = ([f"it has {got[0]} prompt tokens, this setup {want[0]}"] if want[0] not in (None, got[0]) else []) + \
+               ([f"its hidden size is {got[1]}, the backbone's {want[1]} (another backbone?)"] if want[1] not in (None, got[1]) else [])
+        raise ValueError(f"{msg} ({got[0]} prompt tokens × hidden size {got[1]}), but this setup needs prompts of shape {_fmt_shape(want)}: "
+                         f"{'; '.join(diff)}. An auto-encoder only serves the backbone and prompt length it was trained with: use one that "
+                         f"MSF trained on this backbone's prompts of this length (msf_train / IPTExperiment.msf), or run this setup with "
+                         f"{got[0]} prompt tokens on a backbone of hidden size {got[1]}.")
+    raise ValueError(f"{msg}, but this setup needs {_fmt_shape(want)}: use an auto-encoder trained (msf_train) on tensors of that shape.")
+
 def save_ae(ae:PromptAE, path, extra:dict|None=None) -> Path:
     "Save an auto-encoder: weights with safetensors, config (+ `extra`) in the JSON sidecar."
     return save_tensors(path, ae.state_dict(), dict(ae=ae.config(), **(extra or {})))
 
 def load_ae(path, shape:tuple|None=None) -> PromptAE:
-    "Load an auto-encoder saved by `save_ae`; `shape` (if given) must be the shape it was trained for."
+    "Load an auto-encoder saved by `save_ae`; `shape` (if given; None entries match any size) must be the shape it was trained for."
     sd, meta = load_tensors(path)
     if not meta or 'ae' not in meta: raise ValueError(f"{path} has no auto-encoder config (expected {Path(path).with_suffix('.json')} with an 'ae' entry).")
     cfg = meta['ae']
-    if shape is not None and tuple(cfg['shape']) != tuple(shape):
-        raise ValueError(f"The auto-encoder {path} was trained for tensors of shape {tuple(cfg['shape'])} "
-                         f"(e.g. {cfg['shape'][0]} prompt tokens × hidden size {cfg['shape'][-1]}), not {tuple(shape)}: "
-                         "use an auto-encoder trained with this backbone and prompt length, or train one with msf_train.")
+    check_ae_shape(path, cfg['shape'], shape)
     ae = PromptAE(cfg['shape'], cfg['d_I'], cfg['hidden'], cfg['seed'])
     ae.load_state_dict(sd)
     return ae
@@ -97,9 +113,11 @@ class MSFGenerator(Generator):
     def forward(self): return self.W2 @ torch.tanh(self.W1 @ self.z + self.b1) + self.b2  # (D,)
 
 def ist_delta(ae_path, seed:int=0,  # seed of the intrinsic vector's initialisation
-              init_std:float=0.02) -> Delta:  # std of the initial intrinsic vector
+              init_std:float=0.02,  # std of the initial intrinsic vector
+              shape:tuple|None=None) -> Delta:  # prompt shape of this setup, e.g. (n_tokens, backbone.d) (None entries: any; None: no check)
     "A soft-prompt delta whose prompt is Projb(z) of the auto-encoder at `ae_path` (θ0 = 0, z of size d_I trains)."
     cfg = load_tensors(ae_path)[1]['ae']
+    check_ae_shape(ae_path, cfg['shape'], shape)
     shape = tuple(cfg['shape'])
     gen = MSFGenerator(_numel(shape), cfg['d_I'], ae=str(ae_path), init_std=init_std, seed=seed)
     return Delta({'prompt': shape}, [(['prompt'], gen)], base={'prompt': torch.zeros(shape)})
@@ -334,13 +352,17 @@ def msf_loss(backbone, ae:PromptAE, datas:list, P:torch.Tensor, draw:list, cfg:M
     lm = mixed_group_losses(_apply(backbone, batch, rows, target), batch)  # (m,)
     return (lm + cfg.alpha * rec).mean(), lm.mean(), rec.mean()
 
-def msf_loss_loop(backbone, ae:PromptAE, datas:list, P:torch.Tensor, draw:list, cfg:MSFConfig):
-    "Reference for `msf_loss`: the same loss with one forward per task (prompts only)."
+def msf_loss_loop(backbone, ae:PromptAE, datas:list, P:torch.Tensor, draw:list, cfg:MSFConfig, target=None):
+    "Reference for `msf_loss`: the same loss with one forward per task (a prompt, or with `target` one task's adapters)."
     total = []
     for t, idx in draw:
-        Pt = ae(P[t:t+1])[0]  # (n, d)
+        Pt = ae(P[t:t+1])[0]  # (n, d), or (D,) adapter weights
         b = backbone.encode([datas[t].train[i] for i in idx], datas[t].task)
-        total.append(backbone.loss(backbone(b, prompt=Pt), b) + cfg.alpha * F.mse_loss(Pt, P[t]))
+        if target is None: lg = backbone(b, prompt=Pt)
+        else:  # one (r, h) / (h, r) adapter set for the whole forward: the hooks' unbatched path
+            target.set_rows(Pt.reshape(1, -1)); target.slots = {s: (d[0], u[0]) for s, (d, u) in target.slots.items()}
+            lg = backbone(b)
+        total.append(backbone.loss(lg, b) + cfg.alpha * F.mse_loss(Pt, P[t]))
     return torch.stack(total).mean()
 
 # %% ../nbs/10_intrinsic.ipynb #cd366cd2
@@ -444,8 +466,9 @@ def read_split(path, known=None) -> dict:  # known: task names that exist (defau
     if bad:
         hints = {b: difflib.get_close_matches(b.lower(), known, n=2, cutoff=0.6) for b in bad[:5]}
         raise ValueError(f"Split file {path} names {len(bad)} unknown task(s): {bad[:10]}{' ...' if len(bad) > 10 else ''}. "
-                         f"Closest known names: {hints}. Register those tasks (paper_subspace.tasks.register_task, or the Hub "
-                         "for CrossFit tasks), or remove them from the split.")
+                         f"Closest known names: {hints}. Register those tasks with paper_subspace.tasks.register_task (a Task and a loader "
+                         "for its data), or remove them from the split. Loading CrossFit tasks (the names of the paper's "
+                         "ipt-task-splits/) is not implemented in this package.")
     return split
 
 # %% ../nbs/10_intrinsic.ipynb #ffb0dd48
@@ -456,9 +479,11 @@ def run_pt(backbone, data, n_tokens:int, cfg, results_dir, init_prompt:torch.Ten
     if init_prompt is not None: dl = Delta(dl.shapes, [(['prompt'], IdentityGenerator(init_prompt.numel()))], base={'prompt': init_prompt.detach().clone()})
     return train(backbone, data, dl, cfg, results_dir, progress=False)
 
-def run_ist(backbone, data, ae_path, cfg, results_dir, seed:int|None=None) -> dict:
+def run_ist(backbone, data, ae_path, cfg, results_dir, seed:int|None=None,
+            n_tokens:int|None=None) -> dict:  # this setup's prompt length (None: check the hidden size only)
     "IST of `data` through the auto-encoder at `ae_path` (z seeded by `seed`, default cfg.seed): the run's record."
-    return train(backbone, data, ist_delta(ae_path, seed=cfg.seed if seed is None else seed), cfg, results_dir, progress=False)
+    dl = ist_delta(ae_path, seed=cfg.seed if seed is None else seed, shape=(n_tokens, getattr(backbone, 'd', None)))  # wrong shape: error
+    return train(backbone, data, dl, cfg, results_dir, progress=False)
 
 def record_delta(rec:dict, results_dir, like:Delta|None=None) -> Delta:
     "The best delta saved next to a run record (`like`: a delta of the same layout to load the values into)."
@@ -583,4 +608,4 @@ class IPTExperiment:
         import zlib
         s = self.P['seed'] if seed is None else seed
         return run_ist(self.bb, self.data(name, data_seed, k), ae_path, self.cfg('ist', s, method=method), self.results_dir,
-                       seed=s + zlib.crc32(name.encode()) % 100_000)
+                       seed=s + zlib.crc32(name.encode()) % 100_000, n_tokens=self.P['n_tokens'])

@@ -48,6 +48,7 @@ class TrainConfig:
     eval_batch_size: int = 64    # batch size for evaluation
     grad_clip: float|None = 1.0  # max gradient norm (None: no clipping)
     seed: int = 0                # seeds data order and everything random in the run
+    select_metric: str|None = None  # dev metric that picks the best checkpoint (None: the task's first metric)
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS: raise ValueError(f"Unknown optimizer '{self.optimizer}': use one of {sorted(OPTIMIZERS)}.")
         if self.max_steps < 0 or self.batch_size < 1 or self.eval_every < 1:
@@ -149,7 +150,11 @@ def load_checkpoint(path, delta:Delta, opt) -> dict:
     return meta['loop']
 
 # %% ../nbs/05_train.ipynb #770856e6
-def _main_metric(task): return task.metrics[0]
+def _main_metric(task, cfg=None):
+    "The dev metric that selects checkpoints: `cfg.select_metric` if set, else the task's first metric."
+    m = getattr(cfg, 'select_metric', None) or task.metrics[0]
+    if m not in task.metrics: raise ValueError(f"select_metric={m!r} is not a metric of task {task.name} (it has {list(task.metrics)}).")
+    return m
 
 def _better(a, b): return b is None or (a is not None and a > b)
 
@@ -172,7 +177,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
     if resume and cfg.max_steps > 0 and (ck_dir/'last.safetensors').exists():
         loop = load_checkpoint(ck_dir/'last.safetensors', delta, opt)
     t0 = time.time() - loop['wall']
-    mm = _main_metric(task)
+    mm = _main_metric(task, cfg)
     if cfg.max_steps > 0 and loop['step'] == 0 and loop['best'] is None:  # the starting point is a candidate too
         loop['best'] = evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size).get(mm)
         save_tensors(ck_dir/'best.safetensors', delta.state_dict())

@@ -477,13 +477,14 @@ def load_data(P:dict, task:str, seed:int, data_dir=None):
     kw = dict(source=P['source']) if P['source'] != 'local' else {}
     return load_task(task, data_dir=data_dir, k=k, seed=seed, max_test=P['max_test'], **kw)
 
-def ft_config(P:dict, seed:int, method:str='ft', max_steps:int=1, eval_every:int=1) -> TrainConfig:
+def ft_config(P:dict, seed:int, method:str='ft', max_steps:int=1, eval_every:int=1, task:str|None=None) -> TrainConfig:
+    "The profile's fine-tuning config; with `task`, checkpoints are selected on the paper's metric for it (accuracy for QQP/MRPC)."
     return TrainConfig(method=method, optimizer='adamw_plr', lr=P['ft_lr'], batch_size=P['bs'], max_steps=max_steps,
-                       eval_every=eval_every, seed=seed, eval_batch_size=64)
+                       eval_every=eval_every, seed=seed, eval_batch_size=64, select_metric=task and paper_metric(task))
 
 def get_trajectory(bb, data, P:dict, seed:int, results_dir) -> tuple:
     "The task's fine-tuning trajectory (and the Full fine-tuning record), recorded once."
-    return record_trajectory(bb, data, task_t(P, data.task.name), ft_config(P, seed), results_dir, eval_epochs=P['eval_epochs'])
+    return record_trajectory(bb, data, task_t(P, data.task.name), ft_config(P, seed, task=data.task.name), results_dir, eval_epochs=P['eval_epochs'])
 
 def get_basis(tr:Trajectory) -> Path:
     "The trajectory's per-layer basis, computed once next to it."
@@ -502,19 +503,20 @@ def run_subspace(bb, data, basis, d:int|None, P:dict, seed:int, results_dir, met
     "Subspace fine-tuning of `data` in `basis` (a file or 'random'), embeddings/head in their own space."
     n = _steps(P, data)
     dl = subspace_delta(bb, basis, d=d, h=P['h'], lr=P['sub_lr'], init_std=P['init_std'], seed=seed)
-    return train(bb, data, dl, ft_config(P, seed, method, n, max(n // 2, 1)), results_dir, progress=False)
+    return train(bb, data, dl, ft_config(P, seed, method, n, max(n // 2, 1), data.task.name), results_dir, progress=False)
 
 def run_freeze(bb, data, P:dict, seed:int, results_dir) -> dict:
     "The Freeze baseline: embeddings/head only, same schedule as the subspace runs."
     n = _steps(P, data)
-    return train(bb, data, frozen_encoder_delta(bb), ft_config(P, seed, 'freeze', n, max(n // 2, 1)), results_dir, progress=False)
+    return train(bb, data, frozen_encoder_delta(bb), ft_config(P, seed, 'freeze', n, max(n // 2, 1), data.task.name), results_dir, progress=False)
 
 def run_disabled(bb, data, positions:dict, P:dict, seed:int, results_dir, method:str) -> dict:
-    "Full fine-tuning (the trajectory's schedule) with `positions` held at zero (Table 3)."
-    n = task_t(P, data.task.name) * math.ceil(len(data.train) / P['bs'])
+    "Full fine-tuning (the trajectory's schedule and dev evaluations) with `positions` held at zero (Table 3)."
+    spe = math.ceil(len(data.train) / P['bs'])  # steps per epoch
+    n = task_t(P, data.task.name) * spe
     h = hashlib.sha1(b''.join(torch.as_tensor(v).numpy().tobytes() for v in positions.values())).hexdigest()[:12]
     dl = disable_delta(bb, positions, Path(results_dir)/'positions'/f'{data.task.name}-{method}-{h}.safetensors')
-    return train(bb, data, dl, ft_config(P, seed, method, n, n), results_dir, progress=False)
+    return train(bb, data, dl, ft_config(P, seed, method, n, spe * P['eval_epochs'], data.task.name), results_dir, progress=False)
 
 def score(rec:dict, split:str='test') -> float:
     "The paper's metric × 100 from a run record."
