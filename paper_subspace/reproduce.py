@@ -40,7 +40,8 @@ for _id, _what in [('ipt_fig3', 'Figure 3 (E_rel vs d_I on the random / type spl
     register_table(Table(_id, f'{_id}.ipynb', '000 intrinsic prompt tuning', _what, (f'{_id}.csv', f'{_id}.md', f'{_id}.png')))
 for _id, _what in [('traj_table1', 'Table 1 (transductive: full / freeze / random / intrinsic subspace)'),
                    ('traj_figure2', 'Figure 2 (inductive subspace transfer matrix)'),
-                   ('traj_table2', 'Table 2 (unified and zero-shot subspaces) and Figure 3 (task-vector cosines)'),
+                   ('traj_table2', 'Table 2 (unified and zero-shot subspaces)'),
+                   ('traj_figure3', 'Figure 3 (cosine similarity of task vectors in the unified subspace)'),
                    ('traj_table3', 'Tables 3-4 and Figure 4 (outlier dimensions)'),
                    ('traj_table5', 'Tables 5-6 (dimension ablation 8/16/32)')]:
     register_table(Table(_id, f'{_id}.ipynb', '003 trajectory subspaces', _what, (f'{_id}.csv', f'{_id}.md', f'{_id}.png')))
