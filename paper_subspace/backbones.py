@@ -195,6 +195,15 @@ class Head:
         return e['input_ids'], e['attention_mask']
 
     @property
+    def lead_ids(self) -> list[int]:
+        "Special-token ids the tokenizer puts before the text: `[CLS]`, `<s>`; none for T5 (only `</s>` after) or when `special` is off (GPT-2)."
+        if not self.special: return []
+        plain, full = (self.tok('great', add_special_tokens=s)['input_ids'] for s in (False, True))
+        k = next((k for k in range(len(full) - len(plain) + 1) if full[k:k + len(plain)] == plain), None)  # where the text sits
+        if k is None: k = next((i for i, t in enumerate(full) if t not in self.tok.all_special_ids), len(full))  # text re-tokenized: count leading specials
+        return full[:k]
+
+    @property
     def _space(self) -> str:
         "' ' for tokenizers where a leading space changes the word (BPE), else ''."
         return ' ' if self.tok.tokenize(' great') != self.tok.tokenize('great') else ''
@@ -349,9 +358,10 @@ class Seq2SeqHead(Head):
     def __init__(self, bb):
         super().__init__(bb)
         cfg = bb.model.config
-        self.start = cfg.decoder_start_token_id
+        self.start = getattr(cfg, 'decoder_start_token_id', None)  # transformers 5 configs may not have the attribute at all
         self.eos = next((i for i in (cfg.eos_token_id, self.tok.eos_token_id, self.tok.sep_token_id) if i is not None), None)
         if self.start is None: raise ValueError("Head 'seq2seq' needs model.config.decoder_start_token_id; set it on the config.")
+        self.prefix = [self.start, *self.lead_ids]  # decoder input before the candidate: BART `</s> <s>`, T5 `<pad>`
 
     def tokenize_cands(self, strings, shared):
         ids, cm = super().tokenize_cands(strings, shared)  # (N, L)
@@ -365,13 +375,13 @@ class Seq2SeqHead(Head):
         enc = self.body(m)(inputs_embeds=x, attention_mask=mask).last_hidden_state  # (B, S, d)
         B = x.shape[0]
         ids, cm = self.cand_rows(batch, B)  # (B, C, L)
-        C, L = ids.shape[1:]
-        dec = torch.cat([ids.new_full((B, C, 1), self.start), ids[..., :-1]], -1)  # (B, C, L) shifted right
-        dec = dec.masked_fill(torch.cat([cm.new_ones(B, C, 1), cm[..., :-1]], -1) == 0, self.tok.pad_token_id)
+        (C, L), k = ids.shape[1:], len(self.prefix) - 1  # k: leading special tokens, teacher-forced and not scored
+        dec = torch.cat([ids.new_tensor(self.prefix).expand(B, C, k + 1), ids[..., :-1]], -1)  # (B, C, k+L) shifted right
+        dec = dec.masked_fill(torch.cat([cm.new_ones(B, C, k + 1), cm[..., :-1]], -1) == 0, self.tok.pad_token_id)
         o = m(encoder_outputs=BaseModelOutput(last_hidden_state=enc.repeat_interleave(C, 0)),  # (B*C, S, d)
-              attention_mask=mask.repeat_interleave(C, 0), decoder_input_ids=dec.reshape(B * C, L),
-              decoder_attention_mask=cm.reshape(B * C, L))
-        lp = o.logits.log_softmax(-1).gather(-1, ids.reshape(B * C, L, 1)).view(B, C, L)  # (B, C, L)
+              attention_mask=mask.repeat_interleave(C, 0), decoder_input_ids=dec.reshape(B * C, k + L),
+              decoder_attention_mask=torch.cat([cm.new_ones(B, C, k), cm], -1).reshape(B * C, k + L))
+        lp = o.logits[:, k:].log_softmax(-1).gather(-1, ids.reshape(B * C, L, 1)).view(B, C, L)  # (B, C, L) the candidate's tokens
         return (lp * cm).sum(-1) / cm.sum(-1).clamp(min=1)  # (B, C)
 
 # %% ../nbs/03_backbones.ipynb #55642013
@@ -395,8 +405,7 @@ class Backbone(nn.Module):
         self._keys = {n for n, _ in model.named_parameters()} | {n for n, _ in model.named_buffers()}
         self._plist = list(model.parameters())  # walked every step (cache checks): a list is ~30x faster than the module tree
         self._cache = {}
-        first = tokenizer('great', add_special_tokens=self.h.special)['input_ids'][0]
-        self.lead = int(self.h.special and first in tokenizer.all_special_ids)  # prompt goes after [CLS]/<s>
+        self.lead = len(self.h.lead_ids)  # the prompt goes after [CLS]/<s>; first for T5, GPT-2
 
     def embed_tokens(self) -> nn.Embedding: return self.model.get_input_embeddings()
     @property

@@ -179,7 +179,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
     t0 = time.time() - loop['wall']
     mm = _main_metric(task, cfg)
     if cfg.max_steps > 0 and loop['step'] == 0 and loop['best'] is None:  # the starting point is a candidate too
-        loop['best'] = evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size).get(mm)
+        loop['best'] = loop['start_dev'] = evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size).get(mm)
         save_tensors(ck_dir/'best.safetensors', delta.state_dict())
     bar = tqdm(total=cfg.max_steps, initial=loop['step'], disable=not progress, desc=f'{cfg.method} {task.name}', leave=False)
     running = []
@@ -217,7 +217,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
                seed=cfg.seed, config=asdict(cfg), data=dict(getattr(data, 'meta', {}), n_train=len(data.train), n_dev=len(data.dev),
                n_test=len(data.test), fingerprint=fingerprint_examples(data)), delta=None if delta is None else delta.describe(),
                n_trainable=0 if delta is None else delta.n_trainable(), metrics=metrics, main_metric=mm,
-               best_step=loop['best_step'], steps=loop['step'], status=loop['status'], failed_step=loop.get('failed_step'),
+               start_dev=loop.get('start_dev'), best_step=loop['best_step'], steps=loop['step'], status=loop['status'], failed_step=loop.get('failed_step'),
                history=loop['history'], wall_time=time.time() - t0, versions=package_versions(), git_commit=git_commit(),
                delta_path=None if delta_path is None else str(delta_path.name))
     if rec['delta'] and len(rec['delta']['groups'][0]['names']) > 20:  # fine-tuning: don't list every weight name
