@@ -10,11 +10,13 @@
    trainer's Full fine-tuning (identity generator over all weights through `functional_call`) ÷ the plain step.
 3. Peak memory of trajectory recording (in a fresh subprocess each): peak RSS (sampled every 5 ms) above the loaded model, for
    t = 2 and t = 8 checkpoints — it must not grow with t (one model + one checkpoint, not t).
+4. With `--trajectory DIR` (a recorded trajectory, e.g. results/sst2/trajectory-*): item 1 on every layer of real
+   fine-tuning displacements (few steps, so the basis is cut at the noise floor), plus the residual of W outside V.
 
 Run: `HF_HUB_OFFLINE=1 python bench/bench_trajectory.py [--threads N]`. Prints the measured ratios.
 """
 import argparse, json, os, subprocess, sys, tempfile, time
-import torch
+import numpy as np, torch
 from _timing import interleaved
 
 def bench_svd(D=1_774_464, t=32, reps=3):
@@ -31,6 +33,24 @@ def bench_svd(D=1_774_464, t=32, reps=3):
     sign = torch.sign((V * Vhd.T).sum(0))
     return dict(gram_s=min(tg), dense_s=min(td), ratio=min(tg) / min(td), max_basis_diff=(V - Vhd.T * sign).abs().max().item(),
                 gram_vs_f64=err(V), dense_vs_f64=err(Vhd.T), max_rel_sigma_diff=((S - Sr).abs() / Sr[0]).max().item())
+
+def bench_svd_real(path, reps=3):
+    "The same comparison on every layer of a recorded trajectory (the regime the tables use: few steps, a rank cut)."
+    from paper_subspace.trajectory import Trajectory, gram_svd
+    tr = Trajectory(path); out = []
+    for layer in tr.layers:
+        R = tr.rows_of(layer); W = torch.as_tensor(np.asarray(R[1:tr.rows]) - np.asarray(R[0]), dtype=torch.float32)  # (n, D) displacements
+        tg, td = [], []
+        for _ in range(reps):
+            t0 = time.perf_counter(); U, S, V = gram_svd(R[1:tr.rows], origin=R[0]); tg.append(time.perf_counter() - t0)
+            t0 = time.perf_counter(); Ud, Sd, Vhd = torch.linalg.svd(W, full_matrices=False); td.append(time.perf_counter() - t0)
+        Ur, Sr, Vhr = torch.linalg.svd(W.double(), full_matrices=False)  # float64 reference of the same float32 displacements
+        r = V.shape[1]; ref = Vhr[:r].T
+        def err(Vx):  # largest entry difference to the reference's first r directions, up to sign
+            Vx = Vx[:, :r].double(); sign = torch.sign((Vx * ref).sum(0)); return (Vx - ref * sign).abs().max().item()
+        out.append(dict(layer=layer, n=W.shape[0], D=W.shape[1], rank=r, ratio=min(tg) / min(td), gram_vs_f64=err(V), dense_vs_f64=err(Vhd.T),
+                        recon=((W.double() - (W.double() @ V.double()) @ V.double().T).norm() / W.double().norm()).item()))
+    return out
 
 def bench_step(steps=5, bs=8):
     from paper_subspace.backbones import load_backbone
@@ -90,6 +110,7 @@ def bench_memory(threads):
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--threads', type=int, default=None); ap.add_argument('--skip', default='')
+    ap.add_argument('--trajectory', default=None, help='a recorded trajectory folder (results/<task>/trajectory-*) for the SVD check on real data')
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     print(f'torch threads: {torch.get_num_threads()}, load average {os.getloadavg()}')
@@ -98,6 +119,10 @@ if __name__ == '__main__':
         print(f"[svd] 32 × 1,774,464: Gram route {s['gram_s']:.2f} s, dense torch.linalg.svd {s['dense_s']:.2f} s -> ratio {s['ratio']:.3f} (goal <= 0.2); "
               f"max |ΔV| up to sign against a float64 SVD: Gram {s['gram_vs_f64']:.1e} (goal <= 1e-4), dense float32 {s['dense_vs_f64']:.1e} "
               f"(Gram vs dense {s['max_basis_diff']:.1e}); max relative |Δσ| (Gram vs float64) {s['max_rel_sigma_diff']:.1e}")
+    if a.trajectory:
+        for s in bench_svd_real(a.trajectory):
+            print(f"[svd, real] {s['layer']}: {s['n']} × {s['D']:,}, rank kept {s['rank']}: Gram ÷ dense {s['ratio']:.3f}; max |ΔV| (kept directions, up to sign) "
+                  f"vs a float64 SVD: Gram {s['gram_vs_f64']:.1e}, dense float32 {s['dense_vs_f64']:.1e}; relative residual of W outside V {s['recon']:.1e}")
     if 'step' not in a.skip:
         for bs in (8, 32):  # the basis costs the same per step whatever the batch; the model's work grows with it
             s = bench_step(bs=bs)
