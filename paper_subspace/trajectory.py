@@ -212,11 +212,8 @@ def gram_svd(W,  # (n, D) rows: array, memmap or tensor
     V = torch.empty(D, len(S), dtype=torch.float32)
     M = U / S  # (n, r)
     if center: M = M - M.mean(0, keepdim=True)  # = J U Σ⁻¹ (J U = U up to rounding)
-    Mf = M.float()  # V pass in float32: column k's error is ~ eps32 · σ_1/σ_k, so the weakest kept columns (σ_k near rtol · σ_1) are off by up to ~1e-2 (see the note above)
-    for a in range(0, D, chunk):
-        x = torch.as_tensor(np.array(W[:, a:a + chunk]) if not torch.is_tensor(W) else W[:, a:a + chunk]).float()  # (n, c); a writable copy
-        if origin is not None: x = x - torch.as_tensor(np.array(origin[a:a + chunk]) if not torch.is_tensor(origin) else origin[a:a + chunk]).float()
-        V[a:a + chunk] = x.T @ Mf  # (c, r)
+    for a in range(0, D, chunk):  # V pass in float64: column k's error is ~ eps · σ_1/σ_k, and σ_k goes down to rtol · σ_1
+        V[a:a + chunk] = (block(a, a + chunk).T @ M).float()  # (c, r)
     return U, S, V
 
 # %% ../nbs/11_trajectory.ipynb #4a24fbcb
