@@ -212,8 +212,16 @@ def gram_svd(W,  # (n, D) rows: array, memmap or tensor
     V = torch.empty(D, len(S), dtype=torch.float32)
     M = U / S  # (n, r)
     if center: M = M - M.mean(0, keepdim=True)  # = J U Σ⁻¹ (J U = U up to rounding)
-    for a in range(0, D, chunk):  # V pass in float64: column k's error is ~ eps · σ_1/σ_k, and σ_k goes down to rtol · σ_1
-        V[a:a + chunk] = (block(a, a + chunk).T @ M).float()  # (c, r)
+    # V pass: column k's rounding error is ~ eps · σ_1/σ_k. If every kept σ_k ≥ 1e-2 σ_1 (float32 error ≤ ~1e-5) it runs in
+    # float32; otherwise (down to rtol · σ_1, where float32 would be off by ~1e-2) in float64 — one pass either way.
+    exact = bool(len(S)) and bool(S[-1] < 1e-2 * S[0])
+    Mx = M if exact else M.float()
+    for a in range(0, D, chunk):
+        if exact: x = block(a, a + chunk)  # (n, c) float64
+        else:
+            x = torch.as_tensor(np.array(W[:, a:a + chunk]) if not torch.is_tensor(W) else W[:, a:a + chunk]).float()  # (n, c); a writable copy
+            if origin is not None: x = x - torch.as_tensor(np.array(origin[a:a + chunk]) if not torch.is_tensor(origin) else origin[a:a + chunk]).float()
+        V[a:a + chunk] = (x.T @ Mx).float()  # (c, r)
     return U, S, V
 
 # %% ../nbs/11_trajectory.ipynb #4a24fbcb
