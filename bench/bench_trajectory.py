@@ -19,6 +19,10 @@ import argparse, json, os, subprocess, sys, tempfile, time
 import numpy as np, torch
 from _timing import interleaved
 
+def max_diff_up_to_sign(Vx, ref):
+    "Largest entry difference between the columns of Vx and of a reference basis, up to the sign of each column."
+    Vx = Vx.double(); sign = torch.sign((Vx * ref).sum(0)); return (Vx - ref * sign).abs().max().item()
+
 def bench_svd(D=1_774_464, t=32, reps=3):
     from paper_subspace.trajectory import gram_svd
     g = torch.Generator().manual_seed(0)
@@ -28,8 +32,7 @@ def bench_svd(D=1_774_464, t=32, reps=3):
         t0 = time.perf_counter(); U, S, V = gram_svd(W); tg.append(time.perf_counter() - t0)
         t0 = time.perf_counter(); Ud, Sd, Vhd = torch.linalg.svd(W, full_matrices=False); td.append(time.perf_counter() - t0)
     Ur, Sr, Vhr = torch.linalg.svd(W.double(), full_matrices=False)  # float64 reference (not timed)
-    def err(Vx):  # largest entry difference to the reference basis, up to the sign of each column
-        Vx = Vx.double(); sign = torch.sign((Vx * Vhr.T).sum(0)); return (Vx - Vhr.T * sign).abs().max().item()
+    err = lambda Vx: max_diff_up_to_sign(Vx, Vhr.T)
     sign = torch.sign((V * Vhd.T).sum(0))
     return dict(gram_s=min(tg), dense_s=min(td), ratio=min(tg) / min(td), max_basis_diff=(V - Vhd.T * sign).abs().max().item(),
                 gram_vs_f64=err(V), dense_vs_f64=err(Vhd.T), max_rel_sigma_diff=((S - Sr).abs() / Sr[0]).max().item())
@@ -46,8 +49,7 @@ def bench_svd_real(path, reps=3):
             t0 = time.perf_counter(); Ud, Sd, Vhd = torch.linalg.svd(W, full_matrices=False); td.append(time.perf_counter() - t0)
         Ur, Sr, Vhr = torch.linalg.svd(W.double(), full_matrices=False)  # float64 reference of the same float32 displacements
         r = V.shape[1]; ref = Vhr[:r].T
-        def err(Vx):  # largest entry difference to the reference's first r directions, up to sign
-            Vx = Vx[:, :r].double(); sign = torch.sign((Vx * ref).sum(0)); return (Vx - ref * sign).abs().max().item()
+        err = lambda Vx: max_diff_up_to_sign(Vx[:, :r], ref)
         out.append(dict(layer=layer, n=W.shape[0], D=W.shape[1], rank=r, ratio=min(tg) / min(td), gram_vs_f64=err(V), dense_vs_f64=err(Vhd.T),
                         recon=((W.double() - (W.double() @ V.double()) @ V.double().T).norm() / W.double().norm()).item()))
     return out

@@ -196,9 +196,9 @@ def gram_svd(W,  # (n, D) rows: array, memmap or tensor
     "Exact compact SVD of (W − origin) via its n × n Gram matrix: (U (n,r), S (r,), V (D,r) float32)."
     n, D = W.shape
     if n < 1: raise ValueError("gram_svd needs at least one row.")
-    def block(a, b):
-        x = torch.as_tensor(np.array(W[:, a:b]) if not torch.is_tensor(W) else W[:, a:b], dtype=torch.float64)  # (n, c)
-        if origin is not None: x = x - torch.as_tensor(np.asarray(origin[a:b]).copy() if not torch.is_tensor(origin) else origin[a:b], dtype=torch.float64)
+    def block(a, b, dtype=torch.float64):  # (n, c) rows a:b of W − origin, a writable copy
+        x = torch.as_tensor(np.array(W[:, a:b]) if not torch.is_tensor(W) else W[:, a:b], dtype=dtype)
+        if origin is not None: x = x - torch.as_tensor(np.asarray(origin[a:b]).copy() if not torch.is_tensor(origin) else origin[a:b], dtype=dtype)
         return x
     G = torch.zeros(n, n, dtype=torch.float64)
     for a in range(0, D, chunk): x = block(a, a + chunk); G += x @ x.T  # (n, n)
@@ -215,13 +215,9 @@ def gram_svd(W,  # (n, D) rows: array, memmap or tensor
     # V pass: column k's rounding error is ~ eps · σ_1/σ_k. If every kept σ_k ≥ 1e-2 σ_1 (float32 error ≤ ~1e-5) it runs in
     # float32; otherwise (down to rtol · σ_1, where float32 would be off by ~1e-2) in float64 — one pass either way.
     exact = bool(len(S)) and bool(S[-1] < 1e-2 * S[0])
-    Mx = M if exact else M.float()
-    for a in range(0, D, chunk):
-        if exact: x = block(a, a + chunk)  # (n, c) float64
-        else:
-            x = torch.as_tensor(np.array(W[:, a:a + chunk]) if not torch.is_tensor(W) else W[:, a:a + chunk]).float()  # (n, c); a writable copy
-            if origin is not None: x = x - torch.as_tensor(np.array(origin[a:a + chunk]) if not torch.is_tensor(origin) else origin[a:a + chunk]).float()
-        V[a:a + chunk] = (x.T @ Mx).float()  # (c, r)
+    dt = torch.float64 if exact else torch.float32
+    Mx = M.to(dt)
+    for a in range(0, D, chunk): V[a:a + chunk] = (block(a, a + chunk, dt).T @ Mx).float()  # (c, r)
     return U, S, V
 
 # %% ../nbs/11_trajectory.ipynb #4a24fbcb
