@@ -12,7 +12,7 @@ from typing import Callable
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch.func import functional_call
 from transformers import (AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForMaskedLM,
-                          AutoModelForSeq2SeqLM, AutoTokenizer)
+                          AutoModelForSeq2SeqLM, AutoTokenizer, GenerationConfig)
 from transformers.modeling_outputs import BaseModelOutput
 from transformers.models.auto.modeling_auto import (MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_FOR_MASKED_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES)
@@ -146,9 +146,21 @@ class Kind:
     predict: Callable  # (logits, batch) -> list
     per_example: bool  # candidates differ per example (choices) rather than per task (labels)
 
+def _gen_labels(task, examples):
+    for ex in examples:
+        lab = ex['label']
+        if not (isinstance(lab, (list, tuple)) and lab and all(isinstance(s, str) and s.strip() for s in lab)):
+            raise ValueError(f"Generation example needs label = a non-empty list of reference strings (task {task.name!r}): {str(ex)[:200]}")
+    return torch.zeros(len(examples), dtype=torch.long)  # the target itself is the row's one candidate
+
+def _gen_loss(logits, batch): return -logits[:, 0].mean()  # logits (B, 1): mean token log-prob of the target
+def _gen_predict(logits, batch):
+    raise ValueError("A generation task's predictions are generated text: call Backbone.generate(batch, ...), not predict(logits).")
+
 KINDS = {'classification': Kind(_class_labels, _ce, _argmax, False),
          'regression': Kind(_float_labels, _kl, _reg_pred, False),
-         'multiple_choice': Kind(_choice_labels, _ce, _argmax, True)}
+         'multiple_choice': Kind(_choice_labels, _ce, _argmax, True),
+         'generation': Kind(_gen_labels, _gen_loss, _gen_predict, True)}
 
 # %% ../nbs/03_backbones.ipynb #e9d6ea9f
 HEADS: dict[str, type] = {}
@@ -217,6 +229,8 @@ class Head:
 
     def extra(self, batch) -> dict: return {}  # head-specific batch entries (e.g. mask position)
     def logits(self, m, batch, prompt, cache:bool): raise NotImplementedError
+    generates = False  # can it write free text (generation tasks)?
+    def generate(self, m, batch, prompt, max_new_tokens:int, num_beams:int) -> list[str]: raise NotImplementedError
 
 # %% ../nbs/03_backbones.ipynb #32655535
 @register_head('similarity')
@@ -384,6 +398,17 @@ class Seq2SeqHead(Head):
         lp = o.logits[:, k:].log_softmax(-1).gather(-1, ids.reshape(B * C, L, 1)).view(B, C, L)  # (B, C, L) the candidate's tokens
         return (lp * cm).sum(-1) / cm.sum(-1).clamp(min=1)  # (B, C)
 
+    generates = True
+    def generate(self, m, batch, prompt, max_new_tokens, num_beams):
+        "Text the decoder writes after the same prefix the targets are trained with (`</s> <s>` for BART, `<pad>` for T5)."
+        x, mask, _ = self.bb.prompted(m, batch['input_ids'], batch['attention_mask'], prompt)  # (B, S, d)
+        enc = self.body(m)(inputs_embeds=x, attention_mask=mask)  # the prompted encoder pass, as in `logits`
+        start = batch['input_ids'].new_tensor(self.prefix).expand(x.shape[0], -1)  # (B, k+1)
+        gc = GenerationConfig(max_new_tokens=max_new_tokens, num_beams=num_beams, do_sample=False, eos_token_id=self.eos,
+                              pad_token_id=self.tok.pad_token_id, decoder_start_token_id=self.start)  # plain greedy / beam search
+        out = m.generate(encoder_outputs=enc, attention_mask=mask, decoder_input_ids=start, generation_config=gc)  # (B, k+1+new)
+        return [s.strip() for s in self.tok.batch_decode(out[:, start.shape[1]:], skip_special_tokens=True)]
+
 # %% ../nbs/03_backbones.ipynb #55642013
 class _Runner(nn.Module):
     "Lets `functional_call` reparametrize `model` around an arbitrary function of it."
@@ -392,7 +417,8 @@ class _Runner(nn.Module):
 
 class Backbone(nn.Module):
     "A transformers model, its tokenizer and a head: `encode` examples, then (B, C) logits for a batch."
-    def __init__(self, model, tokenizer, head:str, max_len:int=128, temperature:float=0.05, pooling=('mean',), name:str|None=None):
+    def __init__(self, model, tokenizer, head:str, max_len:int=128, temperature:float=0.05, pooling=('mean',), name:str|None=None,
+                 max_target_len:int=64, num_beams:int=1):  # generation tasks: target tokens (CrossFit's max_output_length) and beams
         super().__init__()
         if head not in HEADS: raise ValueError(f"Unknown head {head!r}; choose one of {sorted(HEADS)}.")
         if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token  # GPT-2 has no pad token
@@ -400,6 +426,7 @@ class Backbone(nn.Module):
         if bad: raise ValueError(f"Unknown pooling {bad}; choose from {sorted(POOLINGS)}.")
         self.model, self.tokenizer, self.head, self.max_len = model, tokenizer, head, max_len
         self.temperature, self.pooling, self.name = temperature, tuple(pooling), name or getattr(model, 'name_or_path', None)
+        self.max_target_len, self.num_beams = int(max_target_len), int(num_beams)
         self.h = HEADS[head](self)
         object.__setattr__(self, '_runner', _Runner(model))  # not a submodule: no duplicate state_dict entries
         self._keys = {n for n, _ in model.named_parameters()} | {n for n, _ in model.named_buffers()}
@@ -413,8 +440,9 @@ class Backbone(nn.Module):
     def named_backbone_params(self) -> dict: return dict(self.model.named_parameters())
     def describe(self) -> dict:
         "JSON-able identity of this backbone (part of results cache keys)."
+        gen = {'max_target_len': self.max_target_len, 'num_beams': self.num_beams} if self.h.generates else {}  # they shape generated text
         return {'name': str(self.name), 'head': self.head, 'd': self.d, 'max_len': self.max_len,
-                'temperature': self.temperature, 'pooling': list(self.pooling)}
+                'temperature': self.temperature, 'pooling': list(self.pooling), **gen}
 
     def freeze(self):
         "No gradients for any model parameter (prompt tuning, deltas)."
@@ -436,31 +464,44 @@ def _encode(self:Backbone, examples:list, task) -> dict:
     "Tokenize `examples` with `task.template`; build candidates and labels for `forward`."
     if task.kind not in KINDS: raise ValueError(f"Task kind {task.kind!r} unknown; expected one of {sorted(KINDS)}.")
     if not examples: raise ValueError("encode() needs at least one example.")
+    self._check_generates(task)
     kind, tok = KINDS[task.kind], self.tokenizer
     enc = tok(self.h.texts(task, examples), add_special_tokens=self.h.special, padding='longest',
               truncation=True, max_length=self.max_len, return_tensors='pt')
     batch = {'input_ids': enc['input_ids'], 'attention_mask': enc['attention_mask'],  # (B, T)
              'labels': kind.labels(task, examples), 'kind': task.kind, 'label_range': task.label_range}
     batch.update(self.h.extra(batch))
-    if kind.per_example: batch.update(self._choices(examples))
+    if kind.per_example: batch.update(self._choices([self._row_cands(task, ex) for ex in examples]))
     else:
         strings = self.h.label_texts(task)
         batch['cand_ids'], batch['cand_mask'] = self.h.tokenize_cands(strings, True)  # (C, L)
         batch['cand_key'] = (self.head, *strings)
     return batch
 
-def _choices(self:Backbone, examples:list) -> dict:
-    "Every example's choices tokenized at once and laid out as (B, C, L) with a (B, C) validity mask."
-    counts = torch.tensor([len(ex['choices']) for ex in examples])  # (B,)
-    ids, cm = self.h.tokenize_cands([c for ex in examples for c in ex['choices']], False)  # (N, L)
-    B, C, L = len(examples), int(counts.max()), ids.shape[1]
+def _check_generates(self:Backbone, task):
+    if task.kind == 'generation' and not self.h.generates:
+        raise ValueError(f"Task {task.name!r} is a generation task, but head {self.head!r} only scores fixed candidates and cannot write "
+                         "text. Use a seq2seq backbone (BART, T5), e.g. load_backbone('facebook/bart-base').")
+
+def _row_cands(self:Backbone, task, ex) -> list:
+    "A row's own candidates: its choices, or (generation) its first reference cut to `max_target_len` tokens."
+    if task.kind != 'generation': return ex['choices']
+    s = self.h.cand_strings([ex['label'][0]])[0]
+    n = _n_tokens(self.tokenizer, [s], special=False)[0]
+    return [ex['label'][0] if n <= self.max_target_len else _cut(self.tokenizer, s, n - self.max_target_len).strip()]
+
+def _choices(self:Backbone, rows:list) -> dict:  # per example: its candidate strings
+    "Every example's candidates tokenized at once and laid out as (B, C, L) with a (B, C) validity mask."
+    counts = torch.tensor([len(r) for r in rows])  # (B,)
+    ids, cm = self.h.tokenize_cands([c for r in rows for c in r], False)  # (N, L)
+    B, C, L = len(rows), int(counts.max()), ids.shape[1]
     valid = torch.arange(C)[None] < counts[:, None]  # (B, C)
     out_ids, out_m = ids.new_full((B, C, L), self.tokenizer.pad_token_id), cm.new_zeros(B, C, L)
     out_ids[valid], out_m[valid] = ids, cm  # row-major fill matches the flattening order
     out_m[~valid, 0] = 1  # padded choices: one dummy token so every head's pass is well defined; masked in logits
     return {'cand_ids': out_ids, 'cand_mask': out_m, 'cand_valid': valid}
 
-Backbone.encode, Backbone._choices = _encode, _choices
+Backbone.encode, Backbone._choices, Backbone._check_generates, Backbone._row_cands = _encode, _choices, _check_generates, _row_cands
 
 # %% ../nbs/03_backbones.ipynb #b5e7409f
 def _check_prompt(self:Backbone, prompt, B:int):
@@ -497,6 +538,12 @@ def _forward(self:Backbone, batch:dict, prompt=None, params=None):
     if 'cand_valid' in batch: logits = logits.masked_fill(~batch['cand_valid'], float('-inf'))
     return logits
 
+@torch.no_grad()
+def _generate(self:Backbone, batch:dict, prompt=None, params=None) -> list[str]:
+    "Generated text per row of an encoded generation batch (greedy, or `num_beams` beams; at most `max_target_len` + EOS tokens)."
+    if not self.h.generates: raise ValueError(f"Head {self.head!r} cannot generate text; use a seq2seq backbone (BART, T5).")
+    return self._call(lambda m: self.h.generate(m, batch, prompt, self.max_target_len + 1, self.num_beams), params)
+
 def _hidden_states(self:Backbone, batch:dict, prompt=None, params=None) -> tuple:
     "Hidden states per layer of the prompted input (encoder side): tuple of (B, n+T, d)."
     def fn(m):
@@ -514,6 +561,7 @@ def _predict(self:Backbone, logits, batch) -> list:
 
 Backbone._check_prompt, Backbone.prompted, Backbone._call = _check_prompt, _prompted, _call
 Backbone.forward, Backbone.hidden_states, Backbone.loss, Backbone.predict = _forward, _hidden_states, _loss, _predict
+Backbone.generate = _generate
 
 # %% ../nbs/03_backbones.ipynb #38243fd9
 def _rows_by_kind(logits, batch):
@@ -555,7 +603,8 @@ def _encode_mixed(self:Backbone, groups:list) -> dict:  # [(examples, task), ...
         labels.append(kind.labels(task, examples).float())  # class ids are exact in float32
         ranges += [task.label_range or (0., 1.)] * B_g
         row_kind += [kinds.setdefault(task.kind, len(kinds))] * B_g; group += [g] * B_g
-        if kind.per_example: cands += [[(c, False) for c in ex['choices']] for ex in examples]
+        self._check_generates(task)
+        if kind.per_example: cands += [[(c, False) for c in self._row_cands(task, ex)] for ex in examples]
         else: cands += [[(s, True) for s in self.h.label_texts(task)]] * B_g
     enc = self.tokenizer(texts, add_special_tokens=self.h.special, padding='longest', truncation=True,
                          max_length=self.max_len, return_tensors='pt')
@@ -603,6 +652,8 @@ def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hu
                   tokenizer=None,  # the tokenizer when `name` is a model object
                   temperature:float=0.05,  # similarity head: logits = cosine / temperature
                   pooling=None,  # similarity head: pooling mode(s); from 1_Pooling/config.json, else 'mean'
+                  max_target_len:int=64,  # generation tasks: target / generated tokens (CrossFit's max_output_length)
+                  num_beams:int=1,  # generation tasks: beam width (1: greedy)
                   **kw) -> Backbone:  # passed on to `from_pretrained`
     "Load a transformers model (or wrap a built one) behind the `Backbone` interface."
     if isinstance(name, (tuple, list)): name, tokenizer = name
@@ -624,5 +675,5 @@ def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hu
         model, tokenizer = HEADS[head].auto_cls.from_pretrained(src, **kw), AutoTokenizer.from_pretrained(src)
         model.eval()
     pooling = tuple([pooling] if isinstance(pooling, str) else pooling or (read_pooling(src) if src else ('mean',)))
-    return Backbone(model, tokenizer, head, max_len=max_len, temperature=temperature, pooling=pooling,
+    return Backbone(model, tokenizer, head, max_len=max_len, temperature=temperature, pooling=pooling, max_target_len=max_target_len, num_beams=num_beams,
                     name=str(name) if not isinstance(name, nn.Module) else type(name).__name__)

@@ -4,13 +4,18 @@
 
 # %% ../nbs/02_metrics.ipynb #9dd115bc
 from __future__ import annotations
+import re, string
+from collections import Counter
 import numpy as np
 from scipy.stats import pearsonr, spearmanr
 from sklearn.metrics import f1_score, matthews_corrcoef
 
+_PUNCT = set(string.punctuation)
+
 # %% auto #0
-__all__ = ['METRICS', 'register_metric', 'accuracy', 'f1_macro', 'mcc', 'pearson', 'spearman', 'get_metric', 'compute_metrics',
-           'relative_performance']
+__all__ = ['METRICS', 'register_metric', 'accuracy', 'f1_macro', 'mcc', 'pearson', 'spearman', 'normalize_answer', 'qa_token_f1',
+           'rouge_l_f', 'exact_match', 'text_accuracy', 'qa_f1', 'rouge_l', 'text_f1_macro', 'text_mcc', 'text_pearson',
+           'get_metric', 'compute_metrics', 'relative_performance']
 
 # %% ../nbs/02_metrics.ipynb #13b981cc
 METRICS: dict = {}
@@ -63,6 +68,84 @@ def pearson(preds, labels) -> float:
 def spearman(preds, labels) -> float:
     "Spearman rank correlation (0 for constant inputs)."
     return _corr(spearmanr, preds, labels)
+
+# %% ../nbs/02_metrics.ipynb #6a69cc57
+def normalize_answer(s:str) -> str:
+    "SQuAD/CrossFit normalisation: lower case, drop punctuation and the articles a/an/the, collapse whitespace."
+    s = ''.join(ch for ch in str(s).lower() if ch not in _PUNCT)
+    return ' '.join(re.sub(r'\b(a|an|the)\b', ' ', s).split())
+
+def _refs(preds, labels) -> list:
+    "`labels` as one non-empty list of reference strings per prediction (a bare string is one reference)."
+    if len(preds) != len(labels): raise ValueError(f"preds has {len(preds)} items but labels has {len(labels)}; pass one prediction per example.")
+    if len(preds) == 0: raise ValueError("No predictions to score: preds and labels are empty.")
+    out = [[r] if isinstance(r, str) else list(r) for r in labels]
+    bad = next((i for i, r in enumerate(out) if not r or not all(isinstance(x, str) for x in r)), None)
+    if bad is not None: raise ValueError(f"labels[{bad}] = {labels[bad]!r}: a text metric needs a reference string or a non-empty list of them.")
+    return out
+
+def _best(fn, preds, labels) -> float:
+    "Mean over examples of the best `fn(pred, ref)` over that example's references."
+    return float(np.mean([max(fn(str(p), r) for r in refs) for p, refs in zip(preds, _refs(preds, labels))]))
+
+def qa_token_f1(pred:str, ref:str) -> float:
+    "SQuAD token F1 of two strings after `normalize_answer`."
+    p, r = normalize_answer(pred).split(), normalize_answer(ref).split()
+    same = sum((Counter(p) & Counter(r)).values())
+    if same == 0: return 0.0
+    prec, rec = same / len(p), same / len(r)
+    return 2 * prec * rec / (prec + rec)
+
+def rouge_l_f(pred:str, ref:str) -> float:
+    "ROUGE-L F (package `rouge`, as CrossFit); 0 for a prediction with no characters besides punctuation."
+    if not ''.join(ch for ch in pred if ch not in _PUNCT).strip() or not ref.strip(): return 0.0
+    from rouge import Rouge
+    return float(Rouge().get_scores(pred, ref, avg=True)['rouge-l']['f'])
+
+@register_metric('exact_match')
+def exact_match(preds, labels) -> float:
+    "Fraction of predictions equal to a reference after `normalize_answer`."
+    return _best(lambda p, r: float(normalize_answer(p) == normalize_answer(r)), preds, labels)
+
+@register_metric('text_accuracy')
+def text_accuracy(preds, labels) -> float:
+    "Fraction of predictions equal to a reference, ignoring case only (CrossFit's ACC)."
+    return _best(lambda p, r: float(p.strip().lower() == r.strip().lower()), preds, labels)
+
+@register_metric('qa_f1')
+def qa_f1(preds, labels) -> float:
+    "Mean of the best SQuAD token F1 over each example's references."
+    return _best(qa_token_f1, preds, labels)
+
+@register_metric('rouge_l')
+def rouge_l(preds, labels) -> float:
+    "Mean of the best ROUGE-L F over each example's references."
+    return _best(rouge_l_f, preds, labels)
+
+@register_metric('text_f1_macro')
+def text_f1_macro(preds, labels) -> float:
+    "Macro-F1 with label strings as classes, the first reference as gold (CrossFit's Classification-F1)."
+    gold = [r[0].strip() for r in _refs(preds, labels)]
+    return float(f1_score(gold, [str(p).strip() for p in preds], average='macro', zero_division=0))
+
+@register_metric('text_mcc')
+def text_mcc(preds, labels) -> float:
+    "Matthews correlation of 'acceptable' vs any other string (CrossFit's CoLA metric)."
+    gold = [float(r[0].strip() == 'acceptable') for r in _refs(preds, labels)]
+    return float(matthews_corrcoef(gold, [float(str(p).strip() == 'acceptable') for p in preds]))
+
+def _number(s):
+    try: return float(str(s).strip())
+    except ValueError: return None
+
+@register_metric('text_pearson')
+def text_pearson(preds, labels) -> float:
+    "Pearson correlation of the numbers in predictions and first references; an unparseable prediction counts as the gold mean."
+    gold = [_number(r[0]) for r in _refs(preds, labels)]
+    if any(g is None for g in gold): raise ValueError(f"text_pearson needs numeric references; got {[r for r, g in zip(labels, gold) if g is None][:3]}.")
+    got = [_number(p) for p in preds]
+    mean = float(np.mean(gold))
+    return _corr(pearsonr, [mean if g is None else g for g in got], gold)
 
 # %% ../nbs/02_metrics.ipynb #a0921e47
 def get_metric(name:str):  # a key of METRICS

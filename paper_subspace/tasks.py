@@ -13,20 +13,21 @@ from .metrics import METRICS
 
 # %% auto #0
 __all__ = ['KINDS', 'TASKS', 'ALIASES', 'FEWGLUE_ROWS', 'SOURCES', 'SHIPPED', 'LMBFF_SEEDS', 'SENT_T', 'NLI_T', 'PARA_T',
-           'POSNEG', 'Task', 'TaskData', 'register_task', 'get_task', 'label_index', 'read', 'make_example',
-           'tsv_examples', 'csv_examples', 'json_examples', 'jsonl_examples', 'tweet_examples', 'register_source',
-           'sample_k', 'subsample', 'default_k', 'task_pools', 'load_task', 'load_user_task', 'load_hub_task',
-           'list_tasks', 'tasks_table', 'crossfit_name_map']
+           'POSNEG', 'CROSSFIT_ENV', 'CROSSFIT_HOWTO', 'Task', 'TaskData', 'register_task', 'get_task', 'label_index',
+           'read', 'make_example', 'tsv_examples', 'csv_examples', 'json_examples', 'jsonl_examples', 'tweet_examples',
+           'register_source', 'sample_k', 'subsample', 'default_k', 'task_pools', 'load_task', 'load_user_task',
+           'load_hub_task', 'list_tasks', 'tasks_table', 'crossfit_name_map', 'crossfit_dir', 'crossfit_examples',
+           'load_crossfit']
 
 # %% ../nbs/01_tasks.ipynb #c2a89f8b
-KINDS = ('classification', 'regression', 'multiple_choice')
+KINDS = ('classification', 'regression', 'multiple_choice', 'generation')
 
 @dataclass
 class Task:
     name: str                  # registry key, e.g. 'sst2', 'tweet_eval-hate', 'superglue-boolq'
-    kind: str                  # 'classification' | 'regression' | 'multiple_choice'
+    kind: str                  # 'classification' | 'regression' | 'multiple_choice' | 'generation' (label: list of reference strings)
     category: str              # 'sentiment', 'nli', 'paraphrase', 'topic', 'qa', 'emotion', 'hate', 'stance', 'linguistic', ...
-    labels: list               # class names in label-index order; regression: two anchors ['low', 'high']
+    labels: list               # class names in label-index order; regression: two anchors ['low', 'high']; generation: []
     verbalizer: dict           # label name -> (label word, description sentence)
     metrics: tuple             # names in paper_subspace.metrics.METRICS; the first is the main metric
     pair: bool = False         # text pair task?
@@ -46,6 +47,8 @@ class Task:
         if bad or not self.metrics: raise ValueError(f"Task {self.name!r}: unknown metrics {bad or '(none)'}; choose from {sorted(METRICS)}.")
         if self.kind == 'regression' and (self.label_range is None or len(self.label_range) != 2):
             raise ValueError(f"Task {self.name!r}: a regression task needs label_range=(lo, hi).")
+        if self.kind == 'generation' and self.labels:
+            raise ValueError(f"Task {self.name!r}: a generation task has no label set (its examples carry reference strings); pass labels=[].")
         if '{text_a}' not in self.template or (self.pair and '{text_b}' not in self.template):
             raise ValueError(f"Task {self.name!r}: template {self.template!r} must contain {{text_a}}" + (" and {text_b}" if self.pair else '') + '.')
 
@@ -87,6 +90,8 @@ def get_task(name) -> Task:  # a task name or alias (case-insensitive), or a Tas
     "The registered task called `name`; KeyError with close matches otherwise."
     if isinstance(name, Task): return name
     key = ALIASES.get(str(name).lower())
+    if key is None and str(name).lower().startswith(CROSSFIT_PREFIX) and str(name)[len(CROSSFIT_PREFIX):] in CROSSFIT_METRICS:
+        return crossfit_task(str(name)[len(CROSSFIT_PREFIX):])  # registered on first use
     if key is None:
         close = difflib.get_close_matches(str(name).lower(), list(ALIASES), n=5, cutoff=0.5)
         close = list(dict.fromkeys(ALIASES[c] if c in TASKS else c for c in close))
@@ -473,7 +478,8 @@ def subsample(pool:list, n:int, seed:int=0, kind:str='classification') -> list: 
 
 # %% ../nbs/01_tasks.ipynb #78e07a66
 def default_k(task:Task) -> int:
-    "16 per class for classification/regression, 32 otherwise (seed-000 rule)."
+    "16 per class for classification/regression, 32 otherwise (seed-000 rule; a generation task in the 'classification' category counts as one)."
+    if task.kind == 'generation': return 16 if task.category == 'classification' else 32
     return 32 if task.kind == 'multiple_choice' else 16
 
 @functools.lru_cache(maxsize=64)
@@ -508,9 +514,13 @@ def load_task(name,                # task name/alias or Task
               seed:int=13,         # sampling seed
               max_test:int|None=None,  # cap on test size (stratified subsample)
               split_seed:int|None=None,  # seed of the test subsample (default 0: same test set for all seeds)
-              source:str='local') -> TaskData:  # 'local' files or 'hub' (Hugging Face datasets)
+              source:str='local',  # 'local' files or 'hub' (Hugging Face datasets)
+              crossfit_dir=None) -> TaskData:  # CrossFit gym directory for `crossfit-*` tasks (see `crossfit_dir`)
     "Few-shot train/dev and test examples of a task."
     task = get_task(name)
+    if task.fmt == 'crossfit':
+        if source != 'local': raise ValueError(f"Task {task.name!r} reads CrossFit's few-shot files; source={source!r} does not apply (use 'local').")
+        return load_crossfit(task, k, seed, max_test, split_seed, crossfit_dir, data_dir)
     if source == 'hub': return load_hub_task(task, k=k, seed=seed, max_test=max_test, split_seed=split_seed)
     if source != 'local': raise ValueError(f"source={source!r}: use 'local' (offline files) or 'hub' (Hugging Face datasets).")
     k = default_k(task) if k is None else int(k)
@@ -658,3 +668,61 @@ def crossfit_name_map(data_dir=None,  # data directory (see core.data_dir)
         for v in json.loads(f.read_text()).values(): names.update(v)
     out = {n: ALIASES.get(n.lower()) for n in sorted(names)}
     return out if include_missing else {n: t for n, t in out.items() if t}
+
+# %% ../nbs/01_tasks.ipynb #3909a2cc
+CROSSFIT_ENV = 'PAPER_SUBSPACE_CROSSFIT'
+CROSSFIT_HOWTO = ("CrossFit's few-shot gym holds files <dir>/<task>/<task>_<k>_<seed>_{train,dev,test}.tsv (input<TAB>answer...). "
+                  "Build it with tasks/_build_gym.py of github.com/INK-USC/CrossFit (downloads through Hugging Face datasets) or "
+                  "take the IPT authors' copy (README of github.com/thunlp/Intrinsic-Prompt-Tuning), then pass crossfit_dir=..., "
+                  f"set ${CROSSFIT_ENV}, or put it at <data dir>/crossfit.")
+
+def crossfit_dir(path=None, data_dir=None) -> Path:
+    "The CrossFit gym directory: `path`, then `$PAPER_SUBSPACE_CROSSFIT`, then `<data dir>/crossfit`."
+    for how, p in (('argument crossfit_dir', path), (f'${CROSSFIT_ENV}', os.environ.get(CROSSFIT_ENV))):
+        if p:
+            p = Path(p).expanduser()
+            if p.is_dir(): return p.resolve()
+            raise FileNotFoundError(f"CrossFit data directory {p} (from {how}) does not exist. {CROSSFIT_HOWTO}")
+    try: p = _data_dir(data_dir)/'crossfit'
+    except FileNotFoundError: p = None
+    if p is not None and p.is_dir(): return p.resolve()
+    raise FileNotFoundError(f"No CrossFit data directory (no crossfit_dir argument, no ${CROSSFIT_ENV}, no {p or '<data dir>/crossfit'}). "
+                            + CROSSFIT_HOWTO)
+
+def crossfit_examples(path) -> list:
+    "Examples of one CrossFit TSV: text_a = input, label = [answers] (every field after the first)."
+    out = []
+    for ln, line in enumerate(read(_read_lines, path), 1):
+        if not line.strip(): continue
+        f = line.rstrip('\r').split('\t')
+        answers = [a.strip() for a in f[1:] if a.strip()]
+        if not answers: raise _malformed(path, ln, "expected input<TAB>answer[<TAB>answer...], found no answer after the input")
+        out.append({'text_a': f[0].strip(), 'text_b': None, 'label': answers})
+    return out
+
+def _crossfit_files(root, name):
+    "{(k, seed): {split: path}} of the few-shot files of CrossFit task `name` under `root`."
+    got = {}
+    for p in (root/name).glob(f'{name}_*_*_*.tsv'):
+        k, seed, split = p.stem[len(name) + 1:].split('_', 2)
+        if k.isdigit() and seed.isdigit(): got.setdefault((int(k), int(seed)), {})[split] = p
+    return got
+
+def load_crossfit(task, k=None, seed=13, max_test=None, split_seed=None,  # as load_task
+                  gym=None, data_dir=None) -> TaskData:  # CrossFit directory (see `crossfit_dir`); data directory
+    "Few-shot train/dev/test of a CrossFit task from its gym files (`load_task` calls this for `crossfit-*` tasks)."
+    task = get_task(task)
+    name, root = task.src['name'], crossfit_dir(gym, data_dir)
+    k = default_k(task) if k is None else int(k)
+    files = _crossfit_files(root, name)
+    have = files.get((k, seed), {})
+    missing = [s for s in ('train', 'dev', 'test') if s not in have]
+    if missing:
+        avail = sorted(ks for ks, v in files.items() if {'train', 'dev', 'test'} <= set(v))
+        raise FileNotFoundError(f"CrossFit task {name!r}: no {', '.join(f'{name}_{k}_{seed}_{s}.tsv' for s in missing)} in {root/name}. "
+                                + (f"Complete (k, seed) sets there: {avail}; pass one of those k/seed." if avail else
+                                   f"That folder has no complete few-shot set. {CROSSFIT_HOWTO}"))
+    tr, dv, te = (crossfit_examples(have[s]) for s in ('train', 'dev', 'test'))
+    meta = dict(task=task.name, k=k, seed=seed, max_test=max_test, split_seed=split_seed, data_dir=str(root), shipped=True,
+                files=[str(have[s].relative_to(root)) for s in ('train', 'dev', 'test')], substitutions=[], short={})
+    return TaskData(task, tr, dv, subsample(te, max_test, 0 if split_seed is None else split_seed, task.kind), meta)

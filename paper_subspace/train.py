@@ -69,14 +69,15 @@ def batches(examples:list, bs:int):
 
 @torch.no_grad()
 def predict(backbone, examples:list, task, delta:Delta|None=None, bs:int=64) -> list:
-    "Predictions (class / choice ids, or floats for regression) for `examples`."
+    "Predictions (class / choice ids, floats for regression, generated strings for generation) for `examples`."
     if delta is not None:  # generate θ once, not once per batch
         t = delta.tensors(backbone.named_backbone_params()); prompt = t.pop('prompt', None); params = t or None
     else: prompt = params = None
     preds = []
     for chunk in batches(examples, bs):
         b = backbone.encode(chunk, task)
-        preds += list(backbone.predict(backbone(b, prompt=prompt, params=params), b))
+        if task.kind == 'generation': preds += backbone.generate(b, prompt=prompt, params=params)
+        else: preds += list(backbone.predict(backbone(b, prompt=prompt, params=params), b))
     return preds
 
 def evaluate(backbone, examples:list, task, delta:Delta|None=None, bs:int=64) -> dict:
