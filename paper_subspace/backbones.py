@@ -405,6 +405,7 @@ class Seq2SeqHead(Head):
         enc = self.body(m)(inputs_embeds=x, attention_mask=mask)  # the prompted encoder pass, as in `logits`
         start = batch['input_ids'].new_tensor(self.prefix).expand(x.shape[0], -1)  # (B, k+1)
         gc = GenerationConfig(max_new_tokens=max_new_tokens, num_beams=num_beams, do_sample=False, eos_token_id=self.eos,
+                              forced_eos_token_id=self.eos,  # at the length limit the last token is EOS, as on the (cut) targets
                               pad_token_id=self.tok.pad_token_id, decoder_start_token_id=self.start)  # plain greedy / beam search
         out = m.generate(encoder_outputs=enc, attention_mask=mask, decoder_input_ids=start, generation_config=gc)  # (B, k+1+new)
         return [s.strip() for s in self.tok.batch_decode(out[:, start.shape[1]:], skip_special_tokens=True)]
