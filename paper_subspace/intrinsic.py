@@ -467,8 +467,8 @@ def read_split(path, known=None) -> dict:  # known: task names that exist (defau
         hints = {b: difflib.get_close_matches(b.lower(), known, n=2, cutoff=0.6) for b in bad[:5]}
         raise ValueError(f"Split file {path} names {len(bad)} unknown task(s): {bad[:10]}{' ...' if len(bad) > 10 else ''}. "
                          f"Closest known names: {hints}. Register those tasks with paper_subspace.tasks.register_task (a Task and a loader "
-                         "for its data), or remove them from the split. Loading CrossFit tasks (the names of the paper's "
-                         "ipt-task-splits/) is not implemented in this package.")
+                         "for its data), or remove them from the split. The paper's splits (ipt-task-splits/) name CrossFit tasks: "
+                         "make_splits('paper') reads them as crossfit-<name> tasks (paper_subspace.tasks.CROSSFIT_METRICS).")
     return split
 
 # %% ../nbs/10_intrinsic.ipynb #ffb0dd48
@@ -513,6 +513,7 @@ def eval_prompt(backbone, data, prompt:torch.Tensor, split:str='test') -> float:
 _PAPER_GRID = dict(lr=1e-4, batch_size=8)
 IPT_PROFILES = {
     'paper': dict(backbone='facebook/bart-base', max_len=512, n_tokens=100, k=None, seed=13, diff_seed=21, max_test=None, dev_every=1,
+                  crossfit_dir=None, generation=dict(max_target_len=64, num_beams=4),  # CrossFit gym; CrossFit's decoding defaults
                   splits='paper', pt=dict(lr=1e-4, batch_size=8, max_steps=100_000, eval_every=1000, patience=10),
                   ft=dict(lr=1e-4, batch_size=8, max_steps=10_000, eval_every=100, patience=10),
                   ist=dict(lr=1e-4, batch_size=8, max_steps=100_000, eval_every=1000, patience=10),
@@ -538,10 +539,12 @@ IPT_PROFILES = {
 
 def make_splits(spec, data_dir=None) -> dict:
     "Task splits {'random': {'train','test'}, 'single'|'cls': {'train','test_in','test_out'}, ...} from a profile's `splits`."
-    if spec == 'paper':
+    if spec == 'paper':  # CrossFit names -> our crossfit-<name> tasks (read from the CrossFit gym)
         from paper_subspace.core import data_dir as _dd
+        from paper_subspace.tasks import CROSSFIT_METRICS, CROSSFIT_PREFIX
         d = _dd(data_dir)/'ipt-task-splits'
-        rnd, cls, nc, nco, cla = (read_split(d/f) for f in ('random.json', 'cls.json', 'noncls.json', 'noncls_outdomain.json', 'cls_all.json'))
+        def _cf(f): return {k: [CROSSFIT_PREFIX + n for n in v] for k, v in read_split(d/f, known=CROSSFIT_METRICS).items()}
+        rnd, cls, nc, nco, cla = (_cf(f) for f in ('random.json', 'cls.json', 'noncls.json', 'noncls_outdomain.json', 'cls_all.json'))
         return {'random': dict(train=rnd['train'], test=rnd['test']),
                 'non-cls': dict(train=nc['train'], test_in=nco['all'], test_out=cla['all']),
                 'cls': dict(train=cls['train'], test_in=cls['test'], test_out=nc['train'] + nco['all'])}
@@ -567,14 +570,14 @@ class IPTExperiment:
         self.P, self.data_dir, self.results_dir = P, data_dir, Path(results_dir)
         self.splits = make_splits(P['splits'], data_dir)
         if P.get('use_splits'): self.splits = {k: v for k, v in self.splits.items() if k in P['use_splits']}
-        self.bb = load_backbone(P['backbone'], max_len=P['max_len'])
+        self.bb = load_backbone(P['backbone'], max_len=P['max_len'], **P.get('generation', {}))
         self._data = {}
     def data(self, name:str, seed:int|None=None, k:int|None=None):
         "The task's few-shot data (K per class / total, few-shot seed), cached."
         from paper_subspace.tasks import load_task
         key = (name, seed or self.P['seed'], k or self.P['k'])
         if key not in self._data:
-            d = load_task(name, data_dir=self.data_dir, k=key[2], seed=key[1], max_test=self.P['max_test'])
+            d = load_task(name, data_dir=self.data_dir, k=key[2], seed=key[1], max_test=self.P['max_test'], crossfit_dir=self.P.get('crossfit_dir'))
             d.dev = d.dev[::self.P['dev_every']]
             self._data[key] = d
         return self._data[key]

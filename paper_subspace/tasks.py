@@ -12,12 +12,12 @@ from .core import data_dir as _data_dir, HubUnavailableError, hub_unavailable
 from .metrics import METRICS
 
 # %% auto #0
-__all__ = ['KINDS', 'TASKS', 'ALIASES', 'FEWGLUE_ROWS', 'SOURCES', 'SHIPPED', 'LMBFF_SEEDS', 'SENT_T', 'NLI_T', 'PARA_T',
-           'POSNEG', 'CROSSFIT_ENV', 'CROSSFIT_HOWTO', 'Task', 'TaskData', 'register_task', 'get_task', 'label_index',
-           'read', 'make_example', 'tsv_examples', 'csv_examples', 'json_examples', 'jsonl_examples', 'tweet_examples',
-           'register_source', 'sample_k', 'subsample', 'default_k', 'task_pools', 'load_task', 'load_user_task',
-           'load_hub_task', 'list_tasks', 'tasks_table', 'crossfit_name_map', 'crossfit_dir', 'crossfit_examples',
-           'load_crossfit']
+__all__ = ['KINDS', 'TASKS', 'ALIASES', 'CROSSFIT_METRICS', 'CROSSFIT_PREFIX', 'CROSSFIT_CLS', 'FEWGLUE_ROWS', 'SOURCES',
+           'SHIPPED', 'LMBFF_SEEDS', 'SENT_T', 'NLI_T', 'PARA_T', 'POSNEG', 'CROSSFIT_ENV', 'CROSSFIT_HOWTO', 'Task',
+           'TaskData', 'register_task', 'get_task', 'crossfit_task', 'label_index', 'read', 'make_example',
+           'tsv_examples', 'csv_examples', 'json_examples', 'jsonl_examples', 'tweet_examples', 'register_source',
+           'sample_k', 'subsample', 'default_k', 'task_pools', 'load_task', 'load_user_task', 'load_hub_task',
+           'list_tasks', 'tasks_table', 'crossfit_name_map', 'crossfit_dir', 'crossfit_examples', 'load_crossfit']
 
 # %% ../nbs/01_tasks.ipynb #c2a89f8b
 KINDS = ('classification', 'regression', 'multiple_choice', 'generation')
@@ -98,6 +98,56 @@ def get_task(name) -> Task:  # a task name or alias (case-insensitive), or a Tas
         raise KeyError(f"Unknown task {name!r}. Did you mean: {', '.join(close) or '(nothing close)'}? "
                        f"See list_tasks() for all {len(TASKS)} tasks.")
     return TASKS[key]
+
+# %% ../nbs/01_tasks.ipynb #7b7fb51d
+CROSSFIT_METRICS = {n: m for m, names in {  # CrossFit task -> our metric (CrossFit dataloader/metrics.py, renamed)
+    'exact_match': 'acronym_identification ade_corpus_v2-dosage ade_corpus_v2-effect aslg_pc12 break-QDMR '
+                   'break-QDMR-high-level crawl_domain freebase_qa jeopardy kilt_ay2 kilt_hotpotqa kilt_nq kilt_trex '
+                   'kilt_zsre lama-conceptnet lama-google_re lama-squad lama-trex limit numer_sense proto_qa qa_srl '
+                   'search_qa spider squad-no_context superglue-multirc web_questions wikisql',
+    'text_f1_macro': 'ade_corpus_v2-classification ag_news amazon_polarity anli circa climate_fever codah dbpedia_14 '
+                     'discovery emo emotion ethos-directed_vs_generalized ethos-disability ethos-gender '
+                     'ethos-national_origin ethos-race ethos-religion ethos-sexual_orientation financial_phrasebank '
+                     'hate_speech18 hate_speech_offensive hatexplain health_fact imdb liar onestop_english paws '
+                     'poem_sentiment rotten_tomatoes scicite scitail sick sms_spam tab_fact trec trec-finegrained '
+                     'tweet_eval-emoji tweet_eval-emotion tweet_eval-hate tweet_eval-irony tweet_eval-offensive '
+                     'tweet_eval-sentiment tweet_eval-stance_abortion tweet_eval-stance_atheism tweet_eval-stance_climate '
+                     'tweet_eval-stance_feminist tweet_eval-stance_hillary wiki_auto wiki_qa yahoo_answers_topics '
+                     'yelp_polarity',
+    'qa_f1': 'adversarialqa biomrc duorc hotpot_qa quoref ropes squad-with_context superglue-record tweet_qa',
+    'rouge_l': 'aeslc common_gen cos_e e2e_nlg_cleaned eli5-askh eli5-asks eli5-eli5 empathetic_dialogues gigaword '
+               'kilt_wow multi_news reddit_tifu-title reddit_tifu-tldr samsum wiki_bio wiki_split xsum',
+    'text_accuracy': 'ai2_arc aqua_rat art blimp-anaphor_gender_agreement blimp-anaphor_number_agreement '
+                     'blimp-determiner_noun_agreement_with_adj_irregular_1 blimp-ellipsis_n_bar_1 blimp-ellipsis_n_bar_2 '
+                     'blimp-existential_there_quantifiers_1 blimp-irregular_past_participle_adjectives '
+                     'blimp-sentential_negation_npi_licensor_present blimp-sentential_negation_npi_scope '
+                     'blimp-wh_questions_object_gap boolq commonsense_qa cosmos_qa crows_pairs definite_pronoun_resolution '
+                     'dream glue-mnli glue-mrpc glue-qnli glue-qqp glue-rte glue-sst2 glue-wnli google_wellformed_query '
+                     'hellaswag kilt_fever math_qa mc_taco medical_questions_pairs openbookqa piqa qasc quail quarel '
+                     'quartz-no_knowledge quartz-with_knowledge race-high race-middle sciq social_i_qa superglue-cb '
+                     'superglue-copa superglue-rte superglue-wic superglue-wsc swag wino_grande wiqa',
+    'text_pearson': 'app_reviews mocha yelp_review_full',
+    'text_mcc': 'glue-cola',
+}.items() for n in names.split()}
+
+CROSSFIT_PREFIX = 'crossfit-'
+CROSSFIT_CLS = set(  # the paper's classification tasks (ipt-task-splits/cls_all.json)
+    'ade_corpus_v2-classification ag_news anli climate_fever dbpedia_14 emo ethos-disability ethos-gender ethos-national_origin '
+    'ethos-religion ethos-sexual_orientation glue-cola glue-mnli glue-qnli glue-qqp glue-rte glue-sst2 glue-wnli '
+    'google_wellformed_query hate_speech18 hatexplain imdb kilt_fever liar medical_questions_pairs paws rotten_tomatoes scitail '
+    'sms_spam superglue-rte superglue-wic superglue-wsc tweet_eval-emoji tweet_eval-hate tweet_eval-irony tweet_eval-offensive '
+    'tweet_eval-sentiment tweet_eval-stance_abortion tweet_eval-stance_atheism tweet_eval-stance_climate '
+    'tweet_eval-stance_feminist tweet_eval-stance_hillary wiki_qa'.split())
+def crossfit_task(name:str) -> Task:  # a CrossFit task name, e.g. 'glue-sst2'
+    "The registered `crossfit-<name>` generation task (registered on first call)."
+    if name not in CROSSFIT_METRICS:
+        close = difflib.get_close_matches(name, list(CROSSFIT_METRICS), n=3)
+        raise KeyError(f"{name!r} is not a CrossFit task (CrossFit's metric table has no entry). Close: {close or '(none)'}.")
+    full = CROSSFIT_PREFIX + name
+    if full in TASKS: return TASKS[full]
+    return register_task(Task(full, 'generation', 'classification' if name in CROSSFIT_CLS else 'other', [], {},
+                              (CROSSFIT_METRICS[name],), template=f'[{name}] {{text_a}}', source='crossfit gym',
+                              fmt='crossfit', src={'name': name}))
 
 # %% ../nbs/01_tasks.ipynb #9079432a
 def label_index(task:Task, raw,         # raw label as read from a file
