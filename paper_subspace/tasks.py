@@ -17,7 +17,7 @@ __all__ = ['KINDS', 'TASKS', 'ALIASES', 'CROSSFIT_METRICS', 'CROSSFIT_PREFIX', '
            'TaskData', 'register_task', 'get_task', 'crossfit_task', 'label_index', 'read', 'make_example',
            'tsv_examples', 'csv_examples', 'json_examples', 'jsonl_examples', 'tweet_examples', 'register_source',
            'sample_k', 'subsample', 'default_k', 'task_pools', 'load_task', 'load_user_task', 'load_hub_task',
-           'list_tasks', 'tasks_table', 'crossfit_name_map', 'crossfit_dir', 'crossfit_examples', 'load_crossfit']
+           'crossfit_dir', 'crossfit_examples', 'load_crossfit', 'list_tasks', 'tasks_table', 'crossfit_name_map']
 
 # %% ../nbs/01_tasks.ipynb #c2a89f8b
 KINDS = ('classification', 'regression', 'multiple_choice', 'generation')
@@ -685,40 +685,6 @@ def load_hub_task(task, k=None, seed=13, max_test=None, split_seed=None) -> Task
     return TaskData(task, tr, dv, subsample(pools['test'], max_test, split_seed or 0, task.kind),
                     dict(task=task.name, k=k, seed=seed, max_test=max_test, files=pools['files'], substitutions=[], shipped=False, short={}))
 
-# %% ../nbs/01_tasks.ipynb #0f2ab14a
-def list_tasks(data_dir=None) -> list:  # data directory (see core.data_dir)
-    "One dict per available task: name, kind, category, n_labels, sizes, source, substitutions."
-    root, out = _data_dir(data_dir), []
-    for t in TASKS.values():
-        try: p = task_pools(t, root)
-        except FileNotFoundError: continue
-        out.append(dict(name=t.name, kind=t.kind, category=t.category, n_labels=len(t.labels), metric=t.metrics[0],
-                        sizes={s: len(p[s] or []) for s in ('train', 'dev', 'test')}, source=t.source,
-                        substitutions=len(p['substitutions']), aliases=list(t.aliases)))
-    return out
-
-def tasks_table(data_dir=None) -> str:  # data directory (see core.data_dir)
-    "A printable table of `list_tasks`."
-    rows = [('name', 'kind', 'category', 'labels', 'metric', 'train', 'dev', 'test', 'source')]
-    def n(r, s): return '—' if s == 'dev' and not r['sizes'][s] else str(r['sizes'][s])  # no dev pool: dev comes from train
-    rows += [(r['name'], r['kind'], r['category'], str(r['n_labels']), r['metric'], *(n(r, s) for s in ('train', 'dev', 'test')),
-              r['source'] + (' *' if r['substitutions'] else '')) for r in list_tasks(data_dir)]
-    w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ['  '.join(c.rjust(w[i]) if 5 <= i <= 7 else c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in rows]
-    return '\n'.join([lines[0], '-' * len(lines[0]), *lines[1:],
-                      '— no separate dev pool: few-shot dev sets are LM-BFF\'s 16-shot dev files, or drawn from the train pool disjoint from train',
-                      '* a missing file was replaced as documented in the data README (see TaskData.meta)'])
-
-# %% ../nbs/01_tasks.ipynb #254fe924
-def crossfit_name_map(data_dir=None,  # data directory (see core.data_dir)
-                      include_missing:bool=False) -> dict:  # also list names we cannot serve (value None)
-    "CrossFit task name (from ipt-task-splits/*.json) -> local task name."
-    names = set()
-    for f in sorted((_data_dir(data_dir)/'ipt-task-splits').glob('*.json')):
-        for v in json.loads(f.read_text()).values(): names.update(v)
-    out = {n: ALIASES.get(n.lower()) for n in sorted(names)}
-    return out if include_missing else {n: t for n, t in out.items() if t}
-
 # %% ../nbs/01_tasks.ipynb #3909a2cc
 CROSSFIT_ENV = 'PAPER_SUBSPACE_CROSSFIT'
 CROSSFIT_HOWTO = ("CrossFit's few-shot gym holds files <dir>/<task>/<task>_<k>_<seed>_{train,dev,test}.tsv (input<TAB>answer...). "
@@ -776,3 +742,50 @@ def load_crossfit(task, k=None, seed=13, max_test=None, split_seed=None,  # as l
     meta = dict(task=task.name, k=k, seed=seed, max_test=max_test, split_seed=split_seed, data_dir=str(root), shipped=True,
                 files=[str(have[s].relative_to(root)) for s in ('train', 'dev', 'test')], substitutions=[], short={})
     return TaskData(task, tr, dv, subsample(te, max_test, 0 if split_seed is None else split_seed, task.kind), meta)
+
+# %% ../nbs/01_tasks.ipynb #0f2ab14a
+def _crossfit_rows(data_dir) -> list:
+    "list_tasks rows of the CrossFit gym's tasks (default K, seed 13), when a gym is found."
+    try: gym = crossfit_dir(None, data_dir)
+    except FileNotFoundError: return []
+    out = []
+    for d in sorted(p for p in gym.iterdir() if p.is_dir() and p.name in CROSSFIT_METRICS):
+        try: td = load_crossfit(crossfit_task(d.name), gym=gym)
+        except (FileNotFoundError, ValueError): continue  # no default (K, 13) set, or a malformed file: not listed
+        out.append(dict(name=td.task.name, kind='generation', category=td.task.category, n_labels=0, metric=td.task.metrics[0],
+                        sizes={s: len(getattr(td, s)) for s in ('train', 'dev', 'test')}, source='crossfit gym', substitutions=0, aliases=[]))
+    return out
+
+def list_tasks(data_dir=None) -> list:  # data directory (see core.data_dir)
+    "One dict per available task: name, kind, category, n_labels, sizes, source, substitutions (CrossFit tasks when a gym is found)."
+    root, out = _data_dir(data_dir), []
+    for t in TASKS.values():
+        if t.fmt == 'crossfit': continue  # listed from the gym below
+        try: p = task_pools(t, root)
+        except FileNotFoundError: continue
+        out.append(dict(name=t.name, kind=t.kind, category=t.category, n_labels=len(t.labels), metric=t.metrics[0],
+                        sizes={s: len(p[s] or []) for s in ('train', 'dev', 'test')}, source=t.source,
+                        substitutions=len(p['substitutions']), aliases=list(t.aliases)))
+    return out + _crossfit_rows(data_dir)
+
+def tasks_table(data_dir=None) -> str:  # data directory (see core.data_dir)
+    "A printable table of `list_tasks`."
+    rows = [('name', 'kind', 'category', 'labels', 'metric', 'train', 'dev', 'test', 'source')]
+    def n(r, s): return '—' if s == 'dev' and not r['sizes'][s] else str(r['sizes'][s])  # no dev pool: dev comes from train
+    rows += [(r['name'], r['kind'], r['category'], str(r['n_labels']), r['metric'], *(n(r, s) for s in ('train', 'dev', 'test')),
+              r['source'] + (' *' if r['substitutions'] else '')) for r in list_tasks(data_dir)]
+    w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ['  '.join(c.rjust(w[i]) if 5 <= i <= 7 else c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    return '\n'.join([lines[0], '-' * len(lines[0]), *lines[1:],
+                      '— no separate dev pool: few-shot dev sets are LM-BFF\'s 16-shot dev files, or drawn from the train pool disjoint from train',
+                      '* a missing file was replaced as documented in the data README (see TaskData.meta)'])
+
+# %% ../nbs/01_tasks.ipynb #254fe924
+def crossfit_name_map(data_dir=None,  # data directory (see core.data_dir)
+                      include_missing:bool=False) -> dict:  # also list names we cannot serve (value None)
+    "CrossFit task name (from ipt-task-splits/*.json) -> local task name."
+    names = set()
+    for f in sorted((_data_dir(data_dir)/'ipt-task-splits').glob('*.json')):
+        for v in json.loads(f.read_text()).values(): names.update(v)
+    out = {n: ALIASES.get(n.lower()) for n in sorted(names)}
+    return out if include_missing else {n: t for n, t in out.items() if t}
