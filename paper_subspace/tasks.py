@@ -710,7 +710,7 @@ def crossfit_examples(path) -> list:
     out = []
     for ln, line in enumerate(read(_read_lines, path), 1):
         if not line.strip(): continue
-        f = line.rstrip('\r').split('\t')
+        f = line.split('\t')  # _read_lines already stripped the line end
         answers = [a.strip() for a in f[1:] if a.strip()]
         if not answers: raise _malformed(path, ln, "expected input<TAB>answer[<TAB>answer...], found no answer after the input")
         out.append({'text_a': f[0].strip(), 'text_b': None, 'label': answers})
@@ -752,9 +752,14 @@ def _crossfit_rows(data_dir) -> list:
     for d in sorted(p for p in gym.iterdir() if p.is_dir() and p.name in CROSSFIT_METRICS):
         try: td = load_crossfit(crossfit_task(d.name), gym=gym)
         except (FileNotFoundError, ValueError): continue  # no default (K, 13) set, or a malformed file: not listed
-        out.append(dict(name=td.task.name, kind='generation', category=td.task.category, n_labels=0, metric=td.task.metrics[0],
-                        sizes={s: len(getattr(td, s)) for s in ('train', 'dev', 'test')}, source='crossfit gym', substitutions=0, aliases=[]))
+        out.append(_task_row(td.task, {s: getattr(td, s) for s in ('train', 'dev', 'test')}, 0))
     return out
+
+def _task_row(t:Task, pools:dict, substitutions:int) -> dict:
+    "One list_tasks row: the task's identity and its pool sizes."
+    return dict(name=t.name, kind=t.kind, category=t.category, n_labels=len(t.labels), metric=t.metrics[0],
+                sizes={s: len(pools[s] or []) for s in ('train', 'dev', 'test')}, source=t.source,
+                substitutions=substitutions, aliases=list(t.aliases))
 
 def list_tasks(data_dir=None) -> list:  # data directory (see core.data_dir)
     "One dict per available task: name, kind, category, n_labels, sizes, source, substitutions (CrossFit tasks when a gym is found)."
@@ -763,9 +768,7 @@ def list_tasks(data_dir=None) -> list:  # data directory (see core.data_dir)
         if t.fmt == 'crossfit': continue  # listed from the gym below
         try: p = task_pools(t, root)
         except FileNotFoundError: continue
-        out.append(dict(name=t.name, kind=t.kind, category=t.category, n_labels=len(t.labels), metric=t.metrics[0],
-                        sizes={s: len(p[s] or []) for s in ('train', 'dev', 'test')}, source=t.source,
-                        substitutions=len(p['substitutions']), aliases=list(t.aliases)))
+        out.append(_task_row(t, p, len(p['substitutions'])))
     return out + _crossfit_rows(data_dir)
 
 def tasks_table(data_dir=None) -> str:  # data directory (see core.data_dir)
