@@ -519,16 +519,17 @@ IPT_PROFILES = {
                   ist=dict(lr=1e-4, batch_size=8, max_steps=100_000, eval_every=1000, patience=10),
                   msf=dict(hidden=768, alpha=200.0, lr=1e-4, steps=100_000, tasks_per_step=32, per_task=2, eval_every=5000, dev_max=32),
                   d_grid=[5, 10, 50, 100, 250], ist_train_max=None, ft_scope='all'),
-    'cpu': dict(backbone='default', max_len=32, n_tokens=4, k=16, seed=13, diff_seed=21, max_test=48, dev_every=1,
+    'cpu': dict(backbone='default', max_len=32, n_tokens=4, k=16, seed=13, diff_seed=21, max_test=48, dev_every=1, dev_max=64,
                 splits=dict(single=['sst2', 'mr', 'cr', 'mpqa', 'subj', 'trec', 'cola', 'tweet_eval-sentiment', 'tweet_eval-emotion',
-                                    'tweet_eval-irony', 'tweet_eval-hate', 'ag_news'],
-                            pair=['mrpc', 'qqp', 'rte', 'qnli', 'mnli', 'stsb', 'snli'],
-                            random_test=5, type_train=8, type_out=2, seed=0),
+                                    'tweet_eval-irony', 'tweet_eval-hate', 'ag_news', 'tweet_eval-offensive', 'tweet_eval-stance_feminist',
+                                    'tweet_eval-stance_climate', 'yahoo_answers', 'amazon_review', 'imdb'],
+                            pair=['mrpc', 'qqp', 'rte', 'qnli', 'mnli', 'stsb', 'snli', 'superglue-cb', 'superglue-copa', 'superglue-wic'],
+                            random_test=5, type_train=dict(single=12, pair=7), type_out=2, seed=1),
                 pt=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=15),
                 ft=dict(lr=1e-4, batch_size=8, max_steps=20, eval_every=20),
-                ist=dict(lr=3e-2, batch_size=8, max_steps=15, eval_every=15),
+                ist=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=15),  # PT's schedule, as the paper
                 msf=dict(hidden=768, alpha=200.0, lr=3e-3, steps=30, tasks_per_step=8, per_task=2, eval_every=15, dev_max=16),
-                d_grid=[5, 100], ist_train_max=2, ft_scope='random', use_splits=['random', 'single']),
+                d_grid=[5, 100], ist_train_max=2, ft_scope='random', use_splits=None),
     'smoke': dict(backbone='default', max_len=24, n_tokens=2, k=16, seed=13, diff_seed=21, max_test=8, dev_every=8,
                   splits=dict(single=['sst2', 'mr'], pair=['rte'], random_test=1, type_train=1, type_out=1, seed=0),
                   pt=dict(lr=3e-2, batch_size=4, max_steps=2, eval_every=2), ft=dict(lr=1e-4, batch_size=4, max_steps=1, eval_every=1),
@@ -555,7 +556,10 @@ def make_splits(spec, data_dir=None) -> dict:
     for name, own, other in (('single', spec['single'], spec['pair']), ('pair', spec['pair'], spec['single'])):
         own = [own[i] for i in torch.randperm(len(own), generator=g).tolist()]
         oth = [other[i] for i in torch.randperm(len(other), generator=g).tolist()]
-        out[name] = dict(train=own[:spec['type_train']], test_in=own[spec['type_train']:], test_out=oth[:spec['type_out']])
+        n = spec['type_train'][name] if isinstance(spec['type_train'], dict) else spec['type_train']  # int or {'single': .., 'pair': ..}
+        if not 0 < n <= len(own): raise ValueError(f"type_train for the {name} split is {n}, but it has {len(own)} tasks: "
+                                                   f"use 0 < type_train < {len(own)} (at least one for training, one unseen).")
+        out[name] = dict(train=own[:n], test_in=own[n:], test_out=oth[:spec['type_out']])
     return out
 
 def pool_of(splits:dict) -> list:
@@ -578,7 +582,9 @@ class IPTExperiment:
         key = (name, seed or self.P['seed'], k or self.P['k'])
         if key not in self._data:
             d = load_task(name, data_dir=self.data_dir, k=key[2], seed=key[1], max_test=self.P['max_test'], crossfit_dir=self.P.get('crossfit_dir'))
-            d.dev = d.dev[::self.P['dev_every']]
+            cap = self.P.get('dev_max')  # stride thinning: labels keep their shares
+            j = max(self.P['dev_every'], math.ceil(len(d.dev) / cap) if cap else 1)
+            d.dev = d.dev[::j]
             self._data[key] = d
         return self._data[key]
     def cfg(self, kind:str, seed:int|None=None, **kw):  # kw: overrides, e.g. method='ist_init'

@@ -15,7 +15,7 @@ _PUNCT = set(string.punctuation)
 # %% auto #0
 __all__ = ['METRICS', 'register_metric', 'accuracy', 'f1_macro', 'mcc', 'pearson', 'spearman', 'normalize_answer', 'qa_token_f1',
            'rouge_l_f', 'exact_match', 'text_accuracy', 'qa_f1', 'rouge_l', 'text_f1_macro', 'text_mcc', 'text_pearson',
-           'get_metric', 'compute_metrics', 'relative_performance']
+           'get_metric', 'compute_metrics', 'relative_performance', 'relative_terms']
 
 # %% ../nbs/02_metrics.ipynb #13b981cc
 METRICS: dict = {}
@@ -166,6 +166,13 @@ def relative_performance(scores:dict,     # task name -> score of the method
     if not tasks: raise ValueError("No tasks to average over: `scores` is empty.")
     missing = [t for t in tasks if t not in reference or t not in scores]
     if missing: raise ValueError(f"No score or reference for {missing}; pass both for every task, or restrict with tasks=[...].")
-    zero = [t for t in tasks if reference[t] == 0]
-    if zero: raise ValueError(f"Reference score is 0 for {zero}; E_rel is undefined there — leave those tasks out with tasks=[...].")
+    bad = {t: reference[t] for t in tasks if not reference[t] > 0}
+    if bad: raise ValueError(f"Reference score is not positive for {bad}; E_rel is undefined (0) or meaningless (< 0) there — "
+                             "leave those tasks out with tasks=[...].")
     return float(np.mean([scores[t] / reference[t] for t in tasks]))
+
+def relative_terms(score, reference):
+    "E_rel's per-task terms score / reference, NaN where the reference is not positive or missing (pandas Series or arrays)."
+    if hasattr(reference, 'where'): return score / reference.where(reference > 0)
+    ref = np.asarray(reference, dtype=float)
+    return np.asarray(score, dtype=float) / np.where(ref > 0, ref, np.nan)

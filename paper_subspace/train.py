@@ -180,7 +180,8 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
     t0 = time.time() - loop['wall']
     mm = _main_metric(task, cfg)
     if cfg.max_steps > 0 and loop['step'] == 0 and loop['best'] is None:  # the starting point is a candidate too
-        loop['best'] = loop['start_dev'] = evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size).get(mm)
+        loop['best_dev'] = evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size)  # every dev metric of the best so far
+        loop['best'] = loop['start_dev'] = loop['best_dev'].get(mm)
         save_tensors(ck_dir/'best.safetensors', delta.state_dict())
     bar = tqdm(total=cfg.max_steps, initial=loop['step'], disable=not progress, desc=f'{cfg.method} {task.name}', leave=False)
     running = []
@@ -198,10 +199,10 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
         opt.step(); loop['step'] += 1; bar.update(1); running.append(loss.item())
         if on_step is not None: on_step(loop['step'], delta, loop)
         if loop['step'] % cfg.eval_every == 0 or loop['step'] == cfg.max_steps:
-            dev = evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size).get(mm)
+            ev = evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size); dev = ev.get(mm)
             loop['history'].append(dict(step=loop['step'], loss=sum(running)/len(running), dev=dev)); running = []
             if _better(dev, loop['best']):
-                loop.update(best=dev, best_step=loop['step'], bad_evals=0)
+                loop.update(best=dev, best_step=loop['step'], bad_evals=0, best_dev=ev)
                 save_tensors(ck_dir/'best.safetensors', delta.state_dict())
             else: loop['bad_evals'] += 1
             if cfg.patience is not None and loop['bad_evals'] >= cfg.patience: loop['status'] = 'early_stopped'
@@ -210,7 +211,9 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
     bar.close()
     if loop['status'] == 'running': loop['status'] = 'completed'
     if cfg.max_steps > 0: delta.load_state_dict(load_tensors(ck_dir/'best.safetensors')[0])
-    metrics = {split: evaluate(backbone, getattr(data, split), task, delta, cfg.eval_batch_size) for split in ('dev', 'test')}
+    dev = loop.get('best_dev') if cfg.max_steps > 0 else None  # the best checkpoint's dev metrics, measured when it was selected
+    metrics = dict(dev=dev if dev is not None else evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size),
+                   test=evaluate(backbone, data.test, task, delta, cfg.eval_batch_size))
     delta_path = None
     if delta is not None and cfg.max_steps > 0:
         delta_path = save_delta(delta, rec_path.with_suffix('.delta.safetensors'), dict(task=task.name, run_key=key))  # sidecar: .delta.json
