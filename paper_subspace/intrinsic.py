@@ -522,12 +522,12 @@ IPT_PROFILES = {
     'cpu': dict(backbone='default', max_len=32, n_tokens=4, k=16, seed=13, diff_seed=21, max_test=48, dev_every=1, dev_max=64,
                 splits=dict(single=['sst2', 'mr', 'cr', 'mpqa', 'subj', 'trec', 'cola', 'tweet_eval-sentiment', 'tweet_eval-emotion',
                                     'tweet_eval-irony', 'tweet_eval-hate', 'ag_news', 'tweet_eval-offensive', 'tweet_eval-stance_feminist',
-                                    'tweet_eval-stance_climate', 'yahoo_answers', 'amazon_review', 'imdb'],
+                                    'tweet_eval-stance_climate', 'yahoo_answers'],
                             pair=['mrpc', 'qqp', 'rte', 'qnli', 'mnli', 'stsb', 'snli', 'superglue-cb', 'superglue-copa', 'superglue-wic'],
-                            random_test=5, type_train=dict(single=12, pair=7), type_out=2, seed=1),
-                pt=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=15),
+                            random_test=5, type_train=dict(single=11, pair=7), type_out=2, seed=0),
+                pt=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=30),
                 ft=dict(lr=1e-4, batch_size=8, max_steps=20, eval_every=20),
-                ist=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=15),  # PT's schedule, as the paper
+                ist=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=30),  # PT's schedule, as the paper
                 msf=dict(hidden=768, alpha=200.0, lr=3e-3, steps=30, tasks_per_step=8, per_task=2, eval_every=15, dev_max=16),
                 d_grid=[5, 100], ist_train_max=2, ft_scope='random', use_splits=None),
     'smoke': dict(backbone='default', max_len=24, n_tokens=2, k=16, seed=13, diff_seed=21, max_test=8, dev_every=8,

@@ -207,7 +207,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
             else: loop['bad_evals'] += 1
             if cfg.patience is not None and loop['bad_evals'] >= cfg.patience: loop['status'] = 'early_stopped'
             loop['wall'] = time.time() - t0
-            save_checkpoint(ck_dir/'last.safetensors', delta, opt, loop)
+            if loop['step'] < cfg.max_steps: save_checkpoint(ck_dir/'last.safetensors', delta, opt, loop)  # at the end the record follows
     bar.close()
     if loop['status'] == 'running': loop['status'] = 'completed'
     if cfg.max_steps > 0: delta.load_state_dict(load_tensors(ck_dir/'best.safetensors')[0])
