@@ -138,15 +138,18 @@ def hadamard(k:int) -> torch.Tensor:
         _HAD[k] = H
     return _HAD[k]
 
-def fwht(x:torch.Tensor, radix:int=4) -> torch.Tensor:
+def fwht(x:torch.Tensor, radix:int=6) -> torch.Tensor:
     "Unnormalised fast Walsh–Hadamard transform along the last dim (a power of two): x @ H."
     L = x.shape[-1]; m = L.bit_length() - 1
     if L != 1 << m: raise ValueError(f"fwht needs a power-of-two length, got {L}; pad first.")
-    lead, y = x.shape[:-1], x.reshape(-1, L); N = y.shape[0]
-    while m > 0:  # H_L = H_{2^c1} ⊗ H_{2^c2} ⊗ ...: contract the last factor's axis with one GEMM, then rotate it to the front
-        c = min(radix, m); m -= c  # (after every factor has had its turn, the axes are back in their original order)
-        y = (y.reshape(N, L >> c, 1 << c) @ hadamard(c).to(y)).transpose(1, 2).reshape(N, L)  # (N, L)
-    return y.reshape(*lead, L)
+    lead, y = x.shape[:-1], x.reshape(-1, L)
+    cs = [radix] * (m // radix) + ([m % radix] if m % radix else [])  # H_L = H_{2^c1} ⊗ H_{2^c2} ⊗ ... (bit chunks)
+    if not cs: return y.clone().reshape(*lead, L)  # L = 1
+    pre, rest = y.shape[0], L
+    for c in cs[:-1]:  # contract each leading chunk's axis from the left: (2^c, 2^c) @ (pre, 2^c, rest), output contiguous
+        rest >>= c
+        y = hadamard(c).to(y) @ y.reshape(pre, 1 << c, rest); pre <<= c
+    return (y.reshape(-1, 1 << cs[-1]) @ hadamard(cs[-1]).to(y)).reshape(*lead, L)  # the last chunk from the right
 
 # %% ../nbs/10_intrinsic.ipynb #dc3cd965
 class _Permute(torch.autograd.Function):
