@@ -138,10 +138,11 @@ def hadamard(k:int) -> torch.Tensor:
         _HAD[k] = H
     return _HAD[k]
 
-def fwht(x:torch.Tensor, radix:int=6) -> torch.Tensor:
+def fwht(x:torch.Tensor, radix:int|None=None) -> torch.Tensor:  # bits per Hadamard factor (None: 5, 6 from L = 2^22)
     "Unnormalised fast Walsh–Hadamard transform along the last dim (a power of two): x @ H."
     L = x.shape[-1]; m = L.bit_length() - 1
     if L != 1 << m: raise ValueError(f"fwht needs a power-of-two length, got {L}; pad first.")
+    radix = radix or (6 if m >= 22 else 5)
     lead, y = x.shape[:-1], x.reshape(-1, L)
     cs = [radix] * (m // radix) + ([m % radix] if m % radix else [])  # H_L = H_{2^c1} ⊗ H_{2^c2} ⊗ ... (bit chunks)
     if not cs: return y.clone().reshape(*lead, L)  # L = 1
