@@ -562,7 +562,7 @@ def make_splits(spec, data_dir=None) -> dict:
         oth = [other[i] for i in torch.randperm(len(other), generator=g).tolist()]
         n = spec['type_train'][name] if isinstance(spec['type_train'], dict) else spec['type_train']  # int or {'single': .., 'pair': ..}
         if not 0 < n <= len(own): raise ValueError(f"type_train for the {name} split is {n}, but it has {len(own)} tasks: "
-                                                   f"use 0 < type_train < {len(own)} (at least one for training, one unseen).")
+                                                   f"use 0 < type_train <= {len(own)} (at least one for training; below {len(own)} keeps unseen tasks of its type).")
         out[name] = dict(train=own[:n], test_in=own[n:], test_out=oth[:spec['type_out']])
     return out
 
