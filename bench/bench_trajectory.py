@@ -58,7 +58,7 @@ def bench_step(steps=5, bs=8):
     from paper_subspace.backbones import load_backbone
     from paper_subspace.tasks import load_task
     from paper_subspace.delta import finetune_delta
-    from paper_subspace.train import delta_forward, OPTIMIZERS, TrainConfig
+    from paper_subspace.train import delta_forward, OPTIMIZERS, TrainConfig, adamw
     from paper_subspace.trajectory import subspace_delta
     bb = load_backbone('default', max_len=64); bb.freeze()
     data = load_task('sst2', k=16, seed=13)
@@ -71,7 +71,7 @@ def bench_step(steps=5, bs=8):
         return f
     def plain_step():  # plain PyTorch fine-tuning: the model's own parameters train, no delta, no functional_call
         for p in bb.model.parameters(): p.requires_grad_(True)
-        opt = torch.optim.AdamW(list(bb.model.parameters()), lr=1e-4)
+        opt = adamw(list(bb.model.parameters()), 1e-4)  # fused, as the library's (the subspace step's adamw_plr is fused too)
         def f(): loss = bb.loss(bb(batch), batch); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         return f
     sub = timed(delta_step(subspace_delta(bb, 'random', d=32, h=16, lr=0.01)))

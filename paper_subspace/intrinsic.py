@@ -11,7 +11,7 @@ from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from .core import save_tensors, load_tensors, set_seed, atomic_write_json
 from .delta import Generator, Delta, register_generator, GENERATORS, IdentityGenerator, _numel
-from .train import train, fingerprint_examples, fingerprint_tensors, backbone_id, evaluate, _sha
+from .train import train, fingerprint_examples, fingerprint_tensors, backbone_id, evaluate, _sha, adamw
 
 # %% auto #0
 __all__ = ['ADAPTER_SITES', 'IPT_PROFILES', 'PromptAE', 'check_ae_shape', 'save_ae', 'load_ae', 'fit_reconstruction',
@@ -81,7 +81,7 @@ def load_ae(path, shape:tuple|None=None) -> PromptAE:
 def fit_reconstruction(ae:PromptAE, P:torch.Tensor,  # (T, *shape) tensors to reconstruct
                        steps:int=500, lr:float=1e-3) -> list:
     "Train `ae` on mean squared reconstruction error only; returns the loss curve."
-    opt, hist = torch.optim.AdamW(ae.parameters(), lr=lr, weight_decay=0.0), []
+    opt, hist = adamw(ae.parameters(), lr), []
     for _ in range(steps):
         loss = F.mse_loss(ae(P), P)
         opt.zero_grad(); loss.backward(); opt.step(); hist.append(loss.item())
@@ -162,6 +162,24 @@ class _Permute(torch.autograd.Function):
     def backward(ctx, g):
         (inv,) = ctx.saved_tensors; return torch.gather(g, 1, inv), None, None
 
+_FF_LAST = [None, None]  # (key, buffers) of the last layout built: runs that share seed and layout share B, Π, G (read-only)
+def _ff_buffers(seed:int, segs:tuple, groups:dict) -> dict:
+    "Fastfood's seeded B, Π, Π⁻¹, G and divisor per padded length L (cached for the last (seed, layout))."
+    key = (seed, segs, tuple((L, tuple(ids)) for L, ids in groups.items()))  # L depends on d too (a segment shorter than d pads to d)
+    if _FF_LAST[0] == key: return _FF_LAST[1]
+    g, out = torch.Generator().manual_seed(seed), {}
+    for L, ids in groups.items():
+        k = len(ids)
+        B = torch.randint(0, 2, (k, L), generator=g).float() * 2 - 1  # (k, L) ±1
+        Pi = torch.stack([torch.randperm(L, generator=g) for _ in range(k)])  # (k, L)
+        G = torch.randn(k, L, generator=g)  # (k, L)
+        Ds = torch.tensor([segs[i] for i in ids], dtype=torch.float32)
+        div = torch.sqrt(L * (G ** 2).sum(1)) * torch.sqrt(Ds / L)  # (k,)
+        Pinv = torch.empty_like(Pi).scatter_(1, Pi, torch.arange(L).expand(k, L))  # (k, L) inverse permutations: O(L), not a sort
+        out[L] = dict(B=B, Pi=Pi, Pinv=Pinv, G=G, div=div)
+    _FF_LAST[:] = [key, out]
+    return out
+
 @register_generator('fastfood')
 class FastfoodGenerator(Generator):
     "g(z) = Fastfood(z): a seeded random projection d → D without a stored matrix; optionally one per tensor (layer-wise)."
@@ -173,19 +191,11 @@ class FastfoodGenerator(Generator):
         self.seed, self.sizes = int(seed), (None if sizes is None else [int(s) for s in sizes])
         segs = self.sizes or [D]
         if sum(segs) != D: raise ValueError(f"Layer-wise sizes sum to {sum(segs)}, but D={D}: give one size per tensor in order.")
-        g = torch.Generator().manual_seed(self.seed)
         self.groups = {}  # padded length L -> segment ids (each L group runs as one batch)
         for i, Di in enumerate(segs): self.groups.setdefault(1 << (max(Di, d) - 1).bit_length(), []).append(i)  # next power of two
-        self.segs, self._scale = segs, {}
-        for L, ids in self.groups.items():  # buffers per padded length, rebuilt from the seed (non-persistent)
-            k = len(ids)
-            B = torch.randint(0, 2, (k, L), generator=g).float() * 2 - 1  # (k, L) ±1
-            Pi = torch.stack([torch.randperm(L, generator=g) for _ in range(k)])  # (k, L)
-            G = torch.randn(k, L, generator=g)  # (k, L)
-            Ds = torch.tensor([segs[i] for i in ids], dtype=torch.float32)
-            div = torch.sqrt(L * (G ** 2).sum(1)) * torch.sqrt(Ds / L)  # (k,)
-            Pinv = torch.argsort(Pi, dim=1)  # (k, L) inverse permutations, for the backward pass
-            for name, v in (('B', B), ('Pi', Pi), ('Pinv', Pinv), ('G', G), ('div', div)): self.register_buffer(f'{name}_{L}', v, persistent=False)
+        self.segs = segs
+        for L, bufs in _ff_buffers(self.seed, tuple(segs), self.groups).items():  # rebuilt from the seed (non-persistent)
+            for name, v in bufs.items(): self.register_buffer(f'{name}_{L}', v, persistent=False)
         self.z = nn.Parameter(torch.zeros(d))
     def config(self): return dict(D=self.D, d=self.d, seed=self.seed, sizes=self.sizes)
     def forward(self):
@@ -433,7 +443,7 @@ def _msf_fit(backbone, datas, P, cfg, key, path, target, progress):
     set_seed(cfg.seed)
     backbone.freeze(); backbone.model.eval()
     ae = PromptAE(tuple(P.shape[1:]), cfg.d_I, cfg.hidden, cfg.seed)
-    opt = torch.optim.AdamW(ae.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = adamw(ae.parameters(), cfg.lr, cfg.weight_decay)
     best, best_sd, best_step, hist, run = None, {k: v.clone() for k, v in ae.state_dict().items()}, 0, [], []
     t0 = time.time()
     for step in range(cfg.steps):
@@ -533,7 +543,7 @@ IPT_PROFILES = {
                 ft=dict(lr=1e-4, batch_size=8, max_steps=20, eval_every=20),
                 ist=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=30),  # PT's schedule, as the paper
                 msf=dict(hidden=768, alpha=200.0, lr=3e-3, steps=30, tasks_per_step=8, per_task=2, eval_every=15, dev_max=16),
-                d_grid=[5, 100], ist_train_max=2, ft_scope='random', use_splits=None),
+                d_grid=[5, 100], ist_train_max=1, ft_scope='random', use_splits=None),
     'smoke': dict(backbone='default', max_len=24, n_tokens=2, k=16, seed=13, diff_seed=21, max_test=8, dev_every=8,
                   splits=dict(single=['sst2', 'mr'], pair=['rte'], random_test=1, type_train=1, type_out=1, seed=0),
                   pt=dict(lr=3e-2, batch_size=4, max_steps=2, eval_every=2), ft=dict(lr=1e-4, batch_size=4, max_steps=1, eval_every=1),

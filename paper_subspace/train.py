@@ -15,9 +15,9 @@ from .delta import Delta, save_delta
 from .metrics import compute_metrics
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'register_optimizer', 'TrainConfig', 'delta_forward', 'batches', 'predict', 'evaluate', 'batch_indices',
-           'fingerprint_examples', 'fingerprint_tensors', 'backbone_id', 'run_key', 'record_path', 'save_checkpoint',
-           'load_checkpoint', 'train', 'load_records']
+__all__ = ['OPTIMIZERS', 'register_optimizer', 'adamw', 'TrainConfig', 'delta_forward', 'batches', 'predict', 'evaluate',
+           'batch_indices', 'fingerprint_examples', 'fingerprint_tensors', 'backbone_id', 'run_key', 'record_path',
+           'save_checkpoint', 'load_checkpoint', 'train', 'load_records']
 
 # %% ../nbs/05_train.ipynb #d4dcc238
 OPTIMIZERS = {}  # name -> fn(params, cfg) -> torch optimizer
@@ -27,8 +27,15 @@ def register_optimizer(name):
     def _reg(fn): OPTIMIZERS[name] = fn; return fn
     return _reg
 
+def adamw(params, lr:float, weight_decay:float=0.0) -> torch.optim.AdamW:
+    "torch's AdamW, fused (one multi-threaded kernel per step) where every parameter's device and dtype allow it."
+    params = list(params)  # tensors, or param-group dicts
+    ts = [p for g in params for p in (g['params'] if isinstance(g, dict) else [g])]
+    fused = bool(ts) and all(p.device.type in ('cpu', 'cuda') and p.dtype.is_floating_point for p in ts)
+    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, fused=fused or None)
+
 @register_optimizer('adamw')
-def _adamw(params, cfg): return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+def _adamw(params, cfg): return adamw(params, cfg.lr, cfg.weight_decay)
 
 @register_optimizer('adafactor')
 def _adafactor(params, cfg):

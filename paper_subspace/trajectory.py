@@ -12,7 +12,7 @@ from safetensors import safe_open
 from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors
 from .delta import (Generator, Delta, register_generator, make_generator, random_orthonormal,
                                   finetune_delta, IdentityGenerator)
-from .train import TrainConfig, train, register_optimizer, run_key, record_path
+from .train import TrainConfig, train, register_optimizer, run_key, record_path, adamw
 
 # %% auto #0
 __all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'RANK_RTOL', 'PAPER_METRIC', 'GLUE8', 'PROFILES', 'encoder_layers',
@@ -347,7 +347,7 @@ def _adamw_plr(params, cfg):
     "AdamW with per-parameter learning rates: a parameter's `lr_override` if set, else `cfg.lr`."
     groups = {}
     for p in params: groups.setdefault(getattr(p, 'lr_override', cfg.lr), []).append(p)
-    return torch.optim.AdamW([dict(params=ps, lr=lr) for lr, ps in groups.items()], lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return adamw([dict(params=ps, lr=lr) for lr, ps in groups.items()], cfg.lr, cfg.weight_decay)
 
 # %% ../nbs/11_trajectory.ipynb #28f52237
 def subspace_delta(backbone, basis,  # basis file (trajectory_basis / unified_basis) or 'random'
