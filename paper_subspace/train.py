@@ -15,9 +15,9 @@ from .delta import Delta, save_delta
 from .metrics import compute_metrics
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'register_optimizer', 'adamw', 'TrainConfig', 'delta_forward', 'batches', 'predict', 'evaluate',
-           'batch_indices', 'fingerprint_examples', 'fingerprint_tensors', 'backbone_id', 'run_key', 'record_path',
-           'save_checkpoint', 'load_checkpoint', 'train', 'load_records']
+__all__ = ['OPTIMIZERS', 'CACHE_VERSION', 'register_optimizer', 'adamw', 'TrainConfig', 'delta_forward', 'batches', 'predict',
+           'evaluate', 'batch_indices', 'fingerprint_examples', 'fingerprint_tensors', 'backbone_id', 'run_key',
+           'record_path', 'save_checkpoint', 'load_checkpoint', 'train', 'load_records']
 
 # %% ../nbs/05_train.ipynb #d4dcc238
 OPTIMIZERS = {}  # name -> fn(params, cfg) -> torch optimizer
@@ -101,6 +101,8 @@ def batch_indices(n:int, bs:int, step:int, seed:int) -> list:
     return perm[j*bs:(j+1)*bs].tolist()
 
 # %% ../nbs/05_train.ipynb #ea2dba3f
+CACHE_VERSION = 2  # in every cache key: bump when the same config starts computing other numbers (2: AdamW fused)
+
 def _sha(obj) -> str: return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 def fingerprint_examples(data) -> str:
@@ -122,7 +124,8 @@ def run_key(backbone, data, delta:Delta|None, cfg:TrainConfig) -> str:
     bdesc = backbone.describe() if hasattr(backbone, 'describe') else backbone_id(backbone)  # name, head, max_len, pooling, ...
     return _sha(dict(task=data.task.name, data=fingerprint_examples(data), backbone=bdesc,
                      head=getattr(backbone, 'head', None), delta=None if delta is None else delta.describe(),
-                     delta_init=None if delta is None else fingerprint_tensors(delta.state_dict()), cfg=asdict(cfg)))[:16]
+                     delta_init=None if delta is None else fingerprint_tensors(delta.state_dict()), cfg=asdict(cfg),
+                     version=CACHE_VERSION))[:16]
 
 def record_path(results_dir, task_name, method, key) -> Path:
     return Path(results_dir)/task_name/f'{method}-{key}.json'
