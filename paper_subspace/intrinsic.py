@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_intrinsic.ipynb #65a7a491
 from __future__ import annotations
-import json, math, re, difflib, hashlib, time
+import json, math, re, difflib, hashlib, time, functools
 from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -162,13 +162,11 @@ class _Permute(torch.autograd.Function):
     def backward(ctx, g):
         (inv,) = ctx.saved_tensors; return torch.gather(g, 1, inv), None, None
 
-_FF_LAST = [None, None]  # (key, buffers) of the last layout built: runs that share seed and layout share B, Π, G (read-only)
-def _ff_buffers(seed:int, segs:tuple, groups:dict) -> dict:
-    "Fastfood's seeded B, Π, Π⁻¹, G and divisor per padded length L (cached for the last (seed, layout))."
-    key = (seed, segs, tuple((L, tuple(ids)) for L, ids in groups.items()))  # L depends on d too (a segment shorter than d pads to d)
-    if _FF_LAST[0] == key: return _FF_LAST[1]
+@functools.lru_cache(maxsize=1)  # the last (seed, layout): runs that share them share B, Π, G (read-only buffers)
+def _ff_buffers(seed:int, segs:tuple, groups:tuple) -> dict:  # groups: ((L, segment ids), ...); L depends on d too
+    "Fastfood's seeded B, Π, Π⁻¹, G and divisor per padded length L."
     g, out = torch.Generator().manual_seed(seed), {}
-    for L, ids in groups.items():
+    for L, ids in groups:
         k = len(ids)
         B = torch.randint(0, 2, (k, L), generator=g).float() * 2 - 1  # (k, L) ±1
         Pi = torch.stack([torch.randperm(L, generator=g) for _ in range(k)])  # (k, L)
@@ -177,7 +175,6 @@ def _ff_buffers(seed:int, segs:tuple, groups:dict) -> dict:
         div = torch.sqrt(L * (G ** 2).sum(1)) * torch.sqrt(Ds / L)  # (k,)
         Pinv = torch.empty_like(Pi).scatter_(1, Pi, torch.arange(L).expand(k, L))  # (k, L) inverse permutations: O(L), not a sort
         out[L] = dict(B=B, Pi=Pi, Pinv=Pinv, G=G, div=div)
-    _FF_LAST[:] = [key, out]
     return out
 
 @register_generator('fastfood')
@@ -194,7 +191,7 @@ class FastfoodGenerator(Generator):
         self.groups = {}  # padded length L -> segment ids (each L group runs as one batch)
         for i, Di in enumerate(segs): self.groups.setdefault(1 << (max(Di, d) - 1).bit_length(), []).append(i)  # next power of two
         self.segs = segs
-        for L, bufs in _ff_buffers(self.seed, tuple(segs), self.groups).items():  # rebuilt from the seed (non-persistent)
+        for L, bufs in _ff_buffers(self.seed, tuple(segs), tuple((L, tuple(ids)) for L, ids in self.groups.items())).items():  # rebuilt from the seed (non-persistent)
             for name, v in bufs.items(): self.register_buffer(f'{name}_{L}', v, persistent=False)
         self.z = nn.Parameter(torch.zeros(d))
     def config(self): return dict(D=self.D, d=self.d, seed=self.seed, sizes=self.sizes)
