@@ -12,16 +12,17 @@ from typing import Callable
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch.func import functional_call
 from transformers import (AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForMaskedLM,
-                          AutoModelForSeq2SeqLM, AutoTokenizer, GenerationConfig)
+                          AutoModelForSeq2SeqLM, AutoModelForSequenceClassification, AutoTokenizer, GenerationConfig)
 from transformers.modeling_outputs import BaseModelOutput
 from transformers.models.auto.modeling_auto import (MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_FOR_MASKED_LM_MAPPING_NAMES,
-                                                    MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES)
+                                                    MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES,
+                                                    MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES)
 from .core import resolve_model_source
 
 # %% auto #0
 __all__ = ['POOLINGS', 'KINDS', 'HEADS', 'render', 'fit_texts', 'register_pooling', 'mean_pool', 'cls_pool', 'max_pool',
            'mean_sqrt_len_pool', 'last_pool', 'read_pooling', 'pool', 'Kind', 'register_head', 'Head', 'SimilarityHead',
-           'MLMHead', 'CausalHead', 'Seq2SeqHead', 'Backbone', 'infer_head', 'load_backbone']
+           'MLMHead', 'CausalHead', 'Seq2SeqHead', 'ClassifierHead', 'Backbone', 'infer_head', 'load_backbone']
 
 # %% ../nbs/03_backbones.ipynb #b9ee8f1a
 _SLOT = re.compile(r'\{(text_a|text_b|mask)\}')
@@ -181,6 +182,7 @@ class Head:
     name, auto_cls, archs = None, AutoModel, ()  # registry key; loader for checkpoints; architectures with its weights
     special = True  # add the tokenizer's special tokens to inputs?
     priority = 1  # order in which heads are tried when inferring one (lowest first)
+    unused = r'(^|\.)pooler\.'  # parameters this head never reads (BERT's pooler: no head here uses it); never trained by deltas over 'the rest'
     def __init__(self, bb): self.bb, self.tok = bb, bb.tokenizer
 
     @classmethod
@@ -228,6 +230,7 @@ class Head:
         return ids, cm
 
     def extra(self, batch) -> dict: return {}  # head-specific batch entries (e.g. mask position)
+    def describe(self) -> dict: return {}  # head settings that change its outputs (part of results cache keys)
     def logits(self, m, batch, prompt, cache:bool): raise NotImplementedError
     generates = False  # can it write free text (generation tasks)?
     def generate(self, m, batch, prompt, max_new_tokens:int, num_beams:int) -> list[str]: raise NotImplementedError
@@ -410,6 +413,45 @@ class Seq2SeqHead(Head):
         out = m.generate(encoder_outputs=enc, attention_mask=mask, decoder_input_ids=start, generation_config=gc)  # (B, k+1+new)
         return [s.strip() for s in self.tok.batch_decode(out[:, start.shape[1]:], skip_special_tokens=True)]
 
+# %% ../nbs/03_backbones.ipynb #492e3913
+@register_head('classifier')
+class ClassifierHead(Head):
+    "The model's own sequence-classification output (run_glue): a new head on the first token, trained with the task."
+    archs = tuple(MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES.values())
+    auto_cls = AutoModelForSequenceClassification
+    priority = 10  # never inferred: its weights are new, so it is asked for by name
+    unused = r'(?!)'  # matches no name: BERT's classifier reads the pooler, nothing is unused
+    @classmethod
+    def fits(cls, archs, config):  # encoders whose classifier reads the first token (BERT, RoBERTa, ...)
+        t = config.model_type
+        return t in MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES and t in MODEL_FOR_MASKED_LM_MAPPING_NAMES and not config.is_encoder_decoder
+
+    def __init__(self, bb):
+        super().__init__(bb)
+        if type(bb.model).__name__ not in self.archs:
+            raise ValueError(f"Head 'classifier' needs a sequence-classification model, got {type(bb.model).__name__}: load it by name with "
+                             "load_backbone(name, head='classifier', num_labels=K) (a new head is initialised), or pass "
+                             "AutoModelForSequenceClassification.from_pretrained(name, num_labels=K) with its tokenizer.")
+        self.K = int(bb.model.config.num_labels)
+    def describe(self): return {'num_labels': self.K}
+
+    def template(self, task):
+        if task.kind not in ('classification', 'regression'):
+            raise ValueError(f"Head 'classifier' scores a fixed set of classes; task {task.name!r} is {task.kind}. "
+                             "Use the mlm, similarity or seq2seq head for it.")
+        C = len(task.labels)
+        if C > self.K:
+            raise ValueError(f"Task {task.name!r} has {C} classes but the classifier has num_labels={self.K}: "
+                             f"load the backbone with load_backbone(..., head='classifier', num_labels={C}).")
+        pair = '{text_b}' in task.template
+        return '{text_a}' + (f' {self.tok.sep_token} {{text_b}}' if pair else ''), ''
+
+    def logits(self, m, batch, prompt, cache):
+        x, mask, n = self.bb.prompted(m, batch['input_ids'], batch['attention_mask'], prompt)  # (B, n+T, d)
+        out = m(inputs_embeds=x, attention_mask=mask).logits  # (B, K)
+        C = batch['cand_valid'].shape[1] if 'cand_valid' in batch else batch['cand_ids'].shape[0]  # the task's classes (2 anchors for regression)
+        return out[:, :C]  # (B, C)
+
 # %% ../nbs/03_backbones.ipynb #55642013
 class _Runner(nn.Module):
     "Lets `functional_call` reparametrize `model` around an arbitrary function of it."
@@ -443,7 +485,7 @@ class Backbone(nn.Module):
         "JSON-able identity of this backbone (part of results cache keys)."
         gen = {'max_target_len': self.max_target_len, 'num_beams': self.num_beams} if self.h.generates else {}  # they shape generated text
         return {'name': str(self.name), 'head': self.head, 'd': self.d, 'max_len': self.max_len,
-                'temperature': self.temperature, 'pooling': list(self.pooling), **gen}
+                'temperature': self.temperature, 'pooling': list(self.pooling), **gen, **self.h.describe()}
 
     def freeze(self):
         "No gradients for any model parameter (prompt tuning, deltas)."
@@ -673,7 +715,9 @@ def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hu
         archs = set(config.architectures or [])
         head = head or infer_head(archs, config)
         _check_head(head, archs, config)
-        model, tokenizer = HEADS[head].auto_cls.from_pretrained(src, **kw), AutoTokenizer.from_pretrained(src)
+        with torch.random.fork_rng():  # weights the checkpoint lacks (a new classifier) start from a fixed seed, whatever the caller's RNG
+            torch.manual_seed(0)
+            model, tokenizer = HEADS[head].auto_cls.from_pretrained(src, **kw), AutoTokenizer.from_pretrained(src)
         model.eval()
     pooling = tuple([pooling] if isinstance(pooling, str) else pooling or (read_pooling(src) if src else ('mean',)))
     return Backbone(model, tokenizer, head, max_len=max_len, temperature=temperature, pooling=pooling, max_target_len=max_target_len, num_beams=num_beams,

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from safetensors import safe_open
+from .backbones import Head
 from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors
 from .delta import (Generator, Delta, register_generator, make_generator, random_orthonormal,
                                   finetune_delta, IdentityGenerator)
@@ -16,16 +17,17 @@ from .train import TrainConfig, train, register_optimizer, run_key, record_path,
 
 # %% auto #0
 __all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'RANK_RTOL', 'PAPER_METRIC', 'GLUE8', 'PROFILES', 'encoder_layers',
-           'rest_names', 'layer_spec', 'layer_vector', 'TrajectoryError', 'Trajectory', 'check_spec',
+           'rest_names', 'head_unused', 'layer_spec', 'layer_vector', 'TrajectoryError', 'Trajectory', 'check_spec',
            'TrajectoryWriter', 'record_trajectory', 'gram_svd', 'trajectory_basis', 'unified_basis', 'basis_meta',
            'random_basis', 'SubspaceGenerator', 'load_layer_basis', 'subspace_delta', 'frozen_encoder_delta',
            'subspace_dof', 'noise_free_k', 'detect_outliers', 'layer_updates', 'locate', 'DisableGenerator',
-           'disable_delta', 'random_positions', 'paper_metric', 'task_t', 'load_data', 'ft_config', 'get_trajectory',
-           'get_basis', 'get_unified', 'run_subspace', 'run_freeze', 'run_disabled', 'score', 'trained_delta']
+           'disable_delta', 'random_positions', 'paper_metric', 'task_t', 'profile_backbone', 'load_data', 'ft_config',
+           'get_trajectory', 'get_basis', 'get_unified', 'run_subspace', 'run_freeze', 'run_disabled', 'score',
+           'trained_delta']
 
 # %% ../nbs/11_trajectory.ipynb #a275c8d9
 LAYER_PATTERN = r'^(.*encoder\.layer\.\d+)\.'  # group 1 = the layer prefix
-UNUSED_PATTERN = r'(^|\.)pooler\.'  # parameters no head uses (mean pooling): never trained
+UNUSED_PATTERN = Head.unused  # r'(^|\.)pooler\.': parameters the LM and similarity heads never read; never trained
 
 def encoder_layers(params:dict,  # name -> tensor (e.g. `backbone.named_backbone_params()`)
                    pattern:str=LAYER_PATTERN) -> dict:
@@ -42,6 +44,10 @@ def encoder_layers(params:dict,  # name -> tensor (e.g. `backbone.named_backbone
 def rest_names(params:dict, pattern:str=LAYER_PATTERN, unused:str=UNUSED_PATTERN) -> list:
     "Parameters outside the encoder layers that a head uses (embeddings, task head)."
     return [n for n in params if not re.match(pattern, n) and not re.search(unused, n)]
+
+def head_unused(backbone) -> str:
+    "Regex of the parameters `backbone`'s head never reads: the pooler, except for the sequence-classification head (BERT's reads it)."
+    return getattr(getattr(backbone, 'h', None), 'unused', UNUSED_PATTERN)
 
 def layer_spec(params:dict, pattern:str=LAYER_PATTERN) -> dict:
     "Layer prefix -> {'names', 'shapes', 'D'}: what a trajectory or basis must match."
@@ -354,7 +360,7 @@ def subspace_delta(backbone, basis,  # basis file (trajectory_basis / unified_ba
                    d:int|None=None,  # dimension (default: the basis rank; required for 'random')
                    h:int=16, lr:float|None=0.01, init_std:float=0.01, seed:int=0,
                    train_rest:bool=True,  # embeddings and head train in their own space
-                   pattern:str=LAYER_PATTERN, unused:str=UNUSED_PATTERN) -> Delta:
+                   pattern:str=LAYER_PATTERN, unused:str|None=None) -> Delta:  # unused: regex left out of the rest (None: the head's)
     "θ = θ0 + V·mean(θ_t) per encoder layer, identity for embeddings/head: subspace fine-tuning (Eq. 4)."
     params = backbone.named_backbone_params(); spec = layer_spec(params, pattern)
     if basis != 'random':
@@ -370,13 +376,13 @@ def subspace_delta(backbone, basis,  # basis file (trajectory_basis / unified_ba
     groups = [(S['names'], SubspaceGenerator(S['D'], d, str(basis), p, h, init_std, lr, seed * 1000 + i, bid))
               for i, (p, S) in enumerate(spec.items())]
     if train_rest:
-        rest = rest_names(params, pattern, unused); shapes.update({n: tuple(params[n].shape) for n in rest})
+        rest = rest_names(params, pattern, head_unused(backbone) if unused is None else unused); shapes.update({n: tuple(params[n].shape) for n in rest})
         groups.append((rest, IdentityGenerator(sum(params[n].numel() for n in rest))))
     return Delta(shapes, groups)
 
-def frozen_encoder_delta(backbone, pattern:str=LAYER_PATTERN, unused:str=UNUSED_PATTERN) -> Delta:
+def frozen_encoder_delta(backbone, pattern:str=LAYER_PATTERN, unused:str|None=None) -> Delta:
     "Only the embeddings and head train (the *Freeze* baseline)."
-    params = backbone.named_backbone_params(); rest = rest_names(params, pattern, unused)
+    params = backbone.named_backbone_params(); rest = rest_names(params, pattern, head_unused(backbone) if unused is None else unused)
     return Delta({n: tuple(params[n].shape) for n in rest}, [(rest, IdentityGenerator(sum(params[n].numel() for n in rest)))])
 
 def subspace_dof(delta:Delta) -> int:
@@ -460,7 +466,8 @@ GLUE8 = ['cola', 'mrpc', 'sst2', 'stsb', 'qqp', 'mnli', 'qnli', 'rte']
 PROFILES = {
     'paper': dict(backbones=['bert-base-cased', 'roberta-base'], tasks=GLUE8, source='hub', k=10**9, seeds=[1, 2, 3, 4, 5],
                   max_len=128, max_test=None, t=32, t_override={'mnli': 64}, ft_lr=5e-5, bs=8, eval_epochs=1,
-                  sub_epochs=3, sub_steps=None, sub_lr=0.01, h=16, init_std=0.01, dims=[8, 16, 32], fig4_task='mrpc'),
+                  sub_epochs=3, sub_steps=None, sub_lr=0.01, h=16, init_std=0.01, dims=[8, 16, 32], fig4_task='mrpc',
+                  backbone_kw=dict(head='classifier', num_labels=3)),  # run_glue's AutoModelForSequenceClassification (MNLI: 3 classes)
     'cpu':   dict(backbones=['default'], tasks=['sst2', 'qqp', 'stsb'], source='local', k=8, seeds=[13],
                   max_len=64, max_test=100, t=16, t_override={}, ft_lr=1e-4, bs=8, eval_epochs=4,
                   sub_epochs=None, sub_steps=16, sub_lr=0.1, h=16, init_std=0.01, dims=[4, 8, 16], fig4_task='sst2'),
@@ -470,6 +477,11 @@ PROFILES = {
 }
 
 def task_t(P:dict, task:str) -> int: return P['t_override'].get(task, P['t'])
+
+def profile_backbone(P:dict, name:str):
+    "The profile's backbone `name` (`paper`: BERT/RoBERTa with a new sequence-classification head, as run_glue)."
+    from paper_subspace.backbones import load_backbone
+    return load_backbone(name, max_len=P['max_len'], **P.get('backbone_kw', {}))
 
 def load_data(P:dict, task:str, seed:int, data_dir=None):
     "The profile's data for `task` (regression: K in total, so twice K)."
