@@ -1,5 +1,5 @@
 "Cross-cutting checks of the project files."
-import configparser, shlex, re, subprocess, sys
+import ast, configparser, shlex, re, subprocess, sys
 from pathlib import Path
 import nbformat
 
@@ -59,3 +59,17 @@ def test_papermill_reads_every_parameter():
         want = {t.id for s in ast.parse(cell.source).body if isinstance(s, ast.Assign) for t in s.targets}
         got = {p.name for p in PythonTranslator.inspect(cell)}
         assert got == want, f'{nb.name}: papermill reads parameters {sorted(got)}, the cell assigns {sorted(want)}; keep one "=" per line'
+
+def test_module_notebook_imports_stand_alone():
+    """The docs build (nbdev's `exec_show_docs`) executes every cell that contains an import, out of order: in a module
+    notebook such a cell must hold imports only (or be exported), or it fails on test state defined in other cells."""
+    bad = []
+    for p in sorted((Path(__file__).resolve().parents[1]/'nbs').glob('[0-9]*.ipynb')):
+        for c in nbformat.read(p, as_version=4).cells:
+            lines = c.source.splitlines()
+            if c.cell_type != 'code' or any(re.match(r'#\|\s*(export|exports|exporti|exec_doc)\b', l) for l in lines): continue
+            stmts = ast.parse('\n'.join(l for l in lines if not l.lstrip().startswith(('%', '!')))).body
+            if any(isinstance(n, (ast.Import, ast.ImportFrom)) for s in stmts for n in ast.walk(s)) and \
+               any(not isinstance(s, (ast.Import, ast.ImportFrom)) for s in stmts):
+                bad.append(f"{p.name}: {lines[0][:70]}")
+    assert not bad, "cells mixing imports with other code (move the imports to the notebook's import cell):\n" + "\n".join(bad)
