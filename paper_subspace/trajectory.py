@@ -45,9 +45,9 @@ def rest_names(params:dict, pattern:str=LAYER_PATTERN, unused:str=UNUSED_PATTERN
     "Parameters outside the encoder layers that a head uses (embeddings, task head)."
     return [n for n in params if not re.match(pattern, n) and not re.search(unused, n)]
 
-def head_unused(backbone) -> str:
-    "Regex of the parameters `backbone`'s head never reads: the pooler, except for the sequence-classification head (BERT's reads it)."
-    return getattr(getattr(backbone, 'h', None), 'unused', UNUSED_PATTERN)
+def head_unused(backbone, unused:str|None=None) -> str:
+    "`unused` if given, else the regex of the parameters `backbone`'s head never reads: the pooler, except for the sequence-classification head (BERT's reads it)."
+    return unused if unused is not None else getattr(getattr(backbone, 'h', None), 'unused', UNUSED_PATTERN)
 
 def layer_spec(params:dict, pattern:str=LAYER_PATTERN) -> dict:
     "Layer prefix -> {'names', 'shapes', 'D'}: what a trajectory or basis must match."
@@ -376,13 +376,13 @@ def subspace_delta(backbone, basis,  # basis file (trajectory_basis / unified_ba
     groups = [(S['names'], SubspaceGenerator(S['D'], d, str(basis), p, h, init_std, lr, seed * 1000 + i, bid))
               for i, (p, S) in enumerate(spec.items())]
     if train_rest:
-        rest = rest_names(params, pattern, head_unused(backbone) if unused is None else unused); shapes.update({n: tuple(params[n].shape) for n in rest})
+        rest = rest_names(params, pattern, head_unused(backbone, unused)); shapes.update({n: tuple(params[n].shape) for n in rest})
         groups.append((rest, IdentityGenerator(sum(params[n].numel() for n in rest))))
     return Delta(shapes, groups)
 
 def frozen_encoder_delta(backbone, pattern:str=LAYER_PATTERN, unused:str|None=None) -> Delta:
     "Only the embeddings and head train (the *Freeze* baseline)."
-    params = backbone.named_backbone_params(); rest = rest_names(params, pattern, head_unused(backbone) if unused is None else unused)
+    params = backbone.named_backbone_params(); rest = rest_names(params, pattern, head_unused(backbone, unused))
     return Delta({n: tuple(params[n].shape) for n in rest}, [(rest, IdentityGenerator(sum(params[n].numel() for n in rest)))])
 
 def subspace_dof(delta:Delta) -> int:
