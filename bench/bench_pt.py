@@ -15,11 +15,12 @@ from paper_subspace.tasks import load_task
 from paper_subspace.backbones import load_backbone, pool
 from paper_subspace.delta import prompt_delta
 from paper_subspace.train import delta_forward
-from _timing import interleaved
+from _timing import interleaved, malloc_setup
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--batch', type=int, default=16); ap.add_argument('--tokens', type=int, default=20); ap.add_argument('--reps', type=int, default=15)
 a = ap.parse_args()
+print(malloc_setup())
 torch.manual_seed(0)
 bb = load_backbone('default').freeze()
 data = load_task('sst2', k=16, seed=13)

@@ -17,7 +17,7 @@ Run: `HF_HUB_OFFLINE=1 python bench/bench_trajectory.py [--threads N]`. Prints t
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 import numpy as np, torch
-from _timing import interleaved
+from _timing import interleaved, malloc_setup
 
 def max_diff_up_to_sign(Vx, ref):
     "Largest entry difference between the columns of Vx and of a reference basis, up to the sign of each column."
@@ -115,7 +115,7 @@ if __name__ == '__main__':
     ap.add_argument('--trajectory', default=None, help='a recorded trajectory folder (results/<task>/trajectory-*) for the SVD check on real data')
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
-    print(f'torch threads: {torch.get_num_threads()}, load average {os.getloadavg()}')
+    print(f'torch threads: {torch.get_num_threads()}, load average {os.getloadavg()}; {malloc_setup()}')
     if 'svd' not in a.skip:
         s = bench_svd()
         print(f"[svd] 32 × 1,774,464: Gram route {s['gram_s']:.2f} s, dense torch.linalg.svd {s['dense_s']:.2f} s -> ratio {s['ratio']:.3f} (goal <= 0.2); "

@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #bae4ff93
 from __future__ import annotations
-import os, json, socket, random, subprocess, tempfile, importlib.metadata
+import os, sys, json, ctypes, socket, random, subprocess, tempfile, importlib.metadata
 from pathlib import Path
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'PACKAGES', 'repo_root', 'data_dir', 'ensure_writable', 'atomic_write', 'atomic_write_text',
+__all__ = ['DATA_ENV', 'PACKAGES', 'MALLOC_ENV', 'repo_root', 'data_dir', 'ensure_writable', 'atomic_write', 'atomic_write_text',
            'atomic_write_json', 'save_tensors', 'load_tensors', 'set_seed', 'package_versions', 'git_commit',
-           'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
+           'keep_freed_memory', 'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -103,6 +103,19 @@ def git_commit() -> str|None:
     if root is None: return None
     try: return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True, text=True, timeout=5).stdout.strip() or None
     except (OSError, subprocess.SubprocessError): return None
+
+# %% ../nbs/00_core.ipynb #a88ae58e
+MALLOC_ENV = 'PAPER_SUBSPACE_MALLOC'
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc <malloc.h> parameter numbers for mallopt
+
+def keep_freed_memory(mmap_threshold:int=2**30,  # blocks up to this size come from malloc's heap, not fresh mmap pages
+                      trim_threshold:int=2**31 - 1) -> bool:  # free memory malloc keeps before returning it to the system
+    "Make glibc malloc reuse freed memory for large blocks (see above); True if applied."
+    if os.environ.get(MALLOC_ENV, '1') == '0' or not sys.platform.startswith('linux'): return False
+    try: libc = ctypes.CDLL('libc.so.6')
+    except OSError: return False  # not glibc (musl has no libc.so.6)
+    ok = libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold) or libc.mallopt(_M_MMAP_THRESHOLD, 2**25)  # glibc < 2.35 caps it at 32 MB
+    return bool(ok and libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold))
 
 # %% ../nbs/00_core.ipynb #5f5f06ce
 class HubUnavailableError(RuntimeError): pass

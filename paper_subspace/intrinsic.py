@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from .core import save_tensors, load_tensors, set_seed, atomic_write_json
+from .core import save_tensors, load_tensors, set_seed, keep_freed_memory, atomic_write_json
 from .delta import Generator, Delta, register_generator, GENERATORS, IdentityGenerator, _numel
 from .train import train, fingerprint_examples, fingerprint_tensors, backbone_id, evaluate, _sha, adamw, CACHE_VERSION
 
@@ -437,7 +437,7 @@ def _lock(path, wait:float=3600.):
 
 def _msf_fit(backbone, datas, P, cfg, key, path, target, progress):
     "The MSF training loop of `msf_train` (no cache lookup)."
-    set_seed(cfg.seed)
+    set_seed(cfg.seed); keep_freed_memory()  # as the trainer: reuse freed buffers
     backbone.freeze(); backbone.model.eval()
     ae = PromptAE(tuple(P.shape[1:]), cfg.d_I, cfg.hidden, cfg.seed)
     opt = adamw(ae.parameters(), cfg.lr, cfg.weight_decay)

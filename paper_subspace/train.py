@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import torch
 from tqdm.auto import tqdm
-from .core import (set_seed, atomic_write_json, ensure_writable, save_tensors, load_tensors,
+from .core import (set_seed, keep_freed_memory, atomic_write_json, ensure_writable, save_tensors, load_tensors,
                                  package_versions, git_commit)
 from .delta import Delta, save_delta
 from .metrics import compute_metrics
@@ -178,7 +178,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
     if resume and rec_path.exists(): return json.loads(rec_path.read_text())
     ensure_writable(rec_path.parent)
     ck_dir = Path(results_dir)/'checkpoints'/key
-    set_seed(cfg.seed)
+    set_seed(cfg.seed); keep_freed_memory()  # reuse freed gradient buffers instead of re-faulting their pages every step
     backbone.freeze(); backbone.model.eval()
     if cfg.max_steps > 0 and (delta is None or delta.n_trainable() == 0):
         raise ValueError("Nothing to train: pass a delta with trainable values, or max_steps=0 for zero-shot.")
