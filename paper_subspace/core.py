@@ -109,13 +109,14 @@ MALLOC_ENV = 'PAPER_SUBSPACE_MALLOC'
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc <malloc.h> parameter numbers for mallopt
 
 def keep_freed_memory(mmap_threshold:int=2**30,  # blocks up to this size come from malloc's heap, not fresh mmap pages
-                      trim_threshold:int=2**31 - 1) -> bool:  # free memory malloc keeps before returning it to the system
-    "Make glibc malloc reuse freed memory for large blocks (see above); True if applied."
-    if os.environ.get(MALLOC_ENV, '1') == '0' or not sys.platform.startswith('linux'): return False
+                      trim_threshold:int=2**31 - 1) -> int:  # free memory malloc keeps before returning it to the system
+    "Make glibc malloc reuse freed memory for large blocks (see above); the mmap threshold it set, 0 if not applied."
+    if os.environ.get(MALLOC_ENV, '1') == '0' or not sys.platform.startswith('linux'): return 0
     try: libc = ctypes.CDLL('libc.so.6')
-    except OSError: return False  # not glibc (musl has no libc.so.6)
-    ok = libc.mallopt(_M_MMAP_THRESHOLD, mmap_threshold) or libc.mallopt(_M_MMAP_THRESHOLD, 2**25)  # glibc < 2.35 caps it at 32 MB
-    return bool(ok and libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold))
+    except OSError: return 0  # not glibc (musl has no libc.so.6)
+    for t in (mmap_threshold, 2**25):  # some glibc versions refuse thresholds above 32 MB: fall back to that
+        if libc.mallopt(_M_MMAP_THRESHOLD, t): return t if libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold) else 0
+    return 0
 
 # %% ../nbs/00_core.ipynb #5f5f06ce
 class HubUnavailableError(RuntimeError): pass
