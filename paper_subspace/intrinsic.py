@@ -153,14 +153,16 @@ def fwht(x:torch.Tensor, radix:int|None=None) -> torch.Tensor:  # bits per Hadam
     return (y.reshape(-1, 1 << cs[-1]) @ hadamard(cs[-1]).to(y)).reshape(*lead, L)  # the last chunk from the right
 
 # %% ../nbs/10_intrinsic.ipynb #dc3cd965
-class _Permute(torch.autograd.Function):
-    "x[:, perm] along the last dim, with the backward as the inverse permutation (a gather, not a scatter-add)."
+class _TiledPermute(torch.autograd.Function):
+    "tile(s)[:, perm] for s (k, Ls) tiled L/Ls times along the last dim, never built; backward: inverse gather, fold."
     @staticmethod
-    def forward(ctx, x, perm, inv):
-        ctx.save_for_backward(inv); return torch.gather(x, 1, perm)
+    def forward(ctx, s, perm, inv):  # perm, inv: (k, L) permutations and their inverses; Ls divides L (powers of two)
+        ctx.save_for_backward(inv); ctx.Ls = s.shape[1]
+        return torch.gather(s, 1, perm & (ctx.Ls - 1))  # tile(s)[i] = s[i mod Ls]
     @staticmethod
-    def backward(ctx, g):
-        (inv,) = ctx.saved_tensors; return torch.gather(g, 1, inv), None, None
+    def backward(ctx, g):  # the gradient of tile(s)[:, perm] is a gather by the inverse permutation, then a sum over tiles
+        (inv,) = ctx.saved_tensors; k, L = g.shape
+        return torch.gather(g, 1, inv).view(k, L // ctx.Ls, ctx.Ls).sum(1), None, None
 
 @functools.lru_cache(maxsize=1)  # the last (seed, layout): runs that share them share B, Π, G (read-only buffers)
 def _ff_buffers(seed:int, segs:tuple, groups:tuple) -> dict:  # groups: ((L, segment ids), ...); L depends on d too
@@ -193,14 +195,15 @@ class FastfoodGenerator(Generator):
         self.segs = segs
         for L, bufs in _ff_buffers(self.seed, tuple(segs), tuple((L, tuple(ids)) for L, ids in self.groups.items())).items():  # rebuilt from the seed (non-persistent)
             for name, v in bufs.items(): self.register_buffer(f'{name}_{L}', v, persistent=False)
+        self.Ls = 1 << (d - 1).bit_length()  # the first transform's length: B pad(z) is zero beyond d
         self.z = nn.Parameter(torch.zeros(d))
     def config(self): return dict(D=self.D, d=self.d, seed=self.seed, sizes=self.sizes)
     def forward(self):
         out = [None] * len(self.segs)
         for L, ids in self.groups.items():
             B, Pi, Pinv, G, div = (getattr(self, f'{n}_{L}') for n in ('B', 'Pi', 'Pinv', 'G', 'div'))
-            x = F.pad(self.z, (0, L - self.d))[None] * B  # (k, L)
-            y = fwht(_Permute.apply(fwht(x), Pi, Pinv) * (G / div[:, None]))  # (k, L)
+            s = fwht(F.pad(self.z, (0, self.Ls - self.d))[None] * B[:, :self.Ls])  # (k, Ls): H_L (B pad(z)) = tile(s)
+            y = fwht(_TiledPermute.apply(s, Pi, Pinv) * (G / div[:, None]))  # (k, L)
             for j, i in enumerate(ids): out[i] = y[j, :self.segs[i]]
         return torch.cat(out) if len(out) > 1 else out[0]  # (D,)
 
