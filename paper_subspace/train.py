@@ -15,9 +15,10 @@ from .delta import Delta, save_delta
 from .metrics import compute_metrics
 
 # %% auto #0
-__all__ = ['OPTIMIZERS', 'CACHE_VERSION', 'register_optimizer', 'adamw', 'TrainConfig', 'delta_forward', 'batches', 'predict',
-           'evaluate', 'batch_indices', 'fingerprint_examples', 'fingerprint_tensors', 'backbone_id', 'run_key',
-           'record_path', 'save_checkpoint', 'load_checkpoint', 'train', 'load_records']
+__all__ = ['OPTIMIZERS', 'LR_SCHEDULES', 'CACHE_VERSION', 'register_optimizer', 'adamw', 'TrainConfig', 'lr_scheduler',
+           'delta_forward', 'batches', 'predict', 'evaluate', 'batch_indices', 'fingerprint_examples',
+           'fingerprint_tensors', 'backbone_id', 'run_key', 'record_path', 'save_checkpoint', 'load_checkpoint',
+           'train', 'load_records']
 
 # %% ../nbs/05_train.ipynb #d4dcc238
 OPTIMIZERS = {}  # name -> fn(params, cfg) -> torch optimizer
@@ -56,11 +57,25 @@ class TrainConfig:
     grad_clip: float|None = 1.0  # max gradient norm (None: no clipping)
     seed: int = 0                # seeds data order and everything random in the run
     select_metric: str|None = None  # dev metric that picks the best checkpoint (None: the task's first metric)
+    lr_schedule: str = 'constant'  # 'constant', or 'linear': HF Trainer's default, to 0 at max_steps after warmup_steps
+    warmup_steps: int = 0        # linear warm-up from 0 (the 'linear' schedule only)
     def __post_init__(self):
         if self.optimizer not in OPTIMIZERS: raise ValueError(f"Unknown optimizer '{self.optimizer}': use one of {sorted(OPTIMIZERS)}.")
         if self.max_steps < 0 or self.batch_size < 1 or self.eval_every < 1:
             raise ValueError(f"Need max_steps >= 0, batch_size >= 1, eval_every >= 1; got {self.max_steps}, {self.batch_size}, {self.eval_every}.")
         if not self.lr > 0: raise ValueError(f"lr must be > 0, got {self.lr}.")
+        if self.lr_schedule not in LR_SCHEDULES: raise ValueError(f"Unknown lr_schedule {self.lr_schedule!r}: use one of {LR_SCHEDULES}.")
+        if self.warmup_steps < 0 or (self.warmup_steps and self.lr_schedule == 'constant'):
+            raise ValueError(f"warmup_steps={self.warmup_steps} needs lr_schedule='linear' and must be >= 0.")
+
+LR_SCHEDULES = ('constant', 'linear')
+
+def lr_scheduler(opt, cfg:TrainConfig, step:int=0):
+    "`cfg`'s learning-rate schedule on `opt`, set for the update after `step` updates (None: constant)."
+    if cfg.lr_schedule == 'constant': return None
+    from transformers import get_linear_schedule_with_warmup  # the schedule HF's Trainer (run_glue) uses by default
+    for g in opt.param_groups: g.setdefault('initial_lr', g['lr'])  # a resumed optimizer's groups keep theirs
+    return get_linear_schedule_with_warmup(opt, cfg.warmup_steps, cfg.max_steps, last_epoch=step - 1)
 
 # %% ../nbs/05_train.ipynb #093f2cdb
 def delta_forward(backbone, batch, delta:Delta|None=None):
@@ -119,12 +134,17 @@ def backbone_id(backbone) -> str:
     "A stable name for the backbone (its `name`, else its config's name or path)."
     return getattr(backbone, 'name', None) or backbone.model.config._name_or_path
 
+_CFG_ADDED = dict(lr_schedule='constant', warmup_steps=0)  # TrainConfig fields added since CACHE_VERSION 2, with their defaults
+def _key_cfg(cfg:TrainConfig) -> dict:
+    "The config as the cache key sees it: an added field at its default is left out (it runs as before it existed)."
+    return {k: v for k, v in asdict(cfg).items() if not (k in _CFG_ADDED and v == _CFG_ADDED[k])}
+
 def run_key(backbone, data, delta:Delta|None, cfg:TrainConfig) -> str:
     "The cache key of a run."
     bdesc = backbone.describe() if hasattr(backbone, 'describe') else backbone_id(backbone)  # name, head, max_len, pooling, ...
     return _sha(dict(task=data.task.name, data=fingerprint_examples(data), backbone=bdesc,
                      head=getattr(backbone, 'head', None), delta=None if delta is None else delta.describe(),
-                     delta_init=None if delta is None else fingerprint_tensors(delta.state_dict()), cfg=asdict(cfg),
+                     delta_init=None if delta is None else fingerprint_tensors(delta.state_dict()), cfg=_key_cfg(cfg),
                      version=CACHE_VERSION))[:16]
 
 def record_path(results_dir, task_name, method, key) -> Path:
@@ -187,6 +207,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
     loop = dict(step=0, best=None, best_step=0, history=[], bad_evals=0, status='running', wall=0.0)
     if resume and cfg.max_steps > 0 and (ck_dir/'last.safetensors').exists():
         loop = load_checkpoint(ck_dir/'last.safetensors', delta, opt)
+    sched = lr_scheduler(opt, cfg, loop['step']) if opt is not None else None  # None: constant rate
     t0 = time.time() - loop['wall']
     mm = _main_metric(task, cfg)
     if cfg.max_steps > 0 and loop['step'] == 0 and loop['best'] is None:  # the starting point is a candidate too
@@ -207,6 +228,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
         opt.zero_grad(set_to_none=True); loss.backward()
         if cfg.grad_clip: torch.nn.utils.clip_grad_norm_([p for p in delta.parameters() if p.requires_grad], cfg.grad_clip)
         opt.step(); loop['step'] += 1; bar.update(1); running.append(loss.item())
+        if sched is not None: sched.step()
         if on_step is not None: on_step(loop['step'], delta, loop)
         if loop['step'] % cfg.eval_every == 0 or loop['step'] == cfg.max_steps:
             ev = evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size); dev = ev.get(mm)
