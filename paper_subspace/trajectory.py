@@ -467,6 +467,7 @@ PROFILES = {
     'paper': dict(backbones=['bert-base-cased', 'roberta-base'], tasks=GLUE8, source='hub', k=10**9, seeds=[1, 2, 3, 4, 5],
                   max_len=128, max_test=None, t=32, t_override={'mnli': 64}, ft_lr=5e-5, bs=8, eval_epochs=1,
                   sub_epochs=3, sub_steps=None, sub_lr=0.01, h=16, init_std=0.01, dims=[8, 16, 32], fig4_task='mrpc',
+                  lr_schedule='linear',  # the Trainer's default (run_glue): linear decay to 0, no warm-up
                   backbone_kw=dict(head='classifier', num_labels=3)),  # run_glue's AutoModelForSequenceClassification (MNLI: 3 classes)
     'cpu':   dict(backbones=['default'], tasks=['sst2', 'qqp', 'stsb'], source='local', k=8, seeds=[13],
                   max_len=64, max_test=100, t=16, t_override={}, ft_lr=1e-4, bs=8, eval_epochs=4,
@@ -493,7 +494,8 @@ def load_data(P:dict, task:str, seed:int, data_dir=None):
 def ft_config(P:dict, seed:int, method:str='ft', max_steps:int=1, eval_every:int=1, task:str|None=None) -> TrainConfig:
     "The profile's fine-tuning config; with `task`, checkpoints are selected on the paper's metric for it (accuracy for QQP/MRPC)."
     return TrainConfig(method=method, optimizer='adamw_plr', lr=P['ft_lr'], batch_size=P['bs'], max_steps=max_steps,
-                       eval_every=eval_every, seed=seed, eval_batch_size=64, select_metric=task and paper_metric(task))
+                       eval_every=eval_every, seed=seed, eval_batch_size=64, select_metric=task and paper_metric(task),
+                       lr_schedule=P.get('lr_schedule', 'constant'))
 
 def get_trajectory(bb, data, P:dict, seed:int, results_dir) -> tuple:
     "The task's fine-tuning trajectory (and the Full fine-tuning record), recorded once."
