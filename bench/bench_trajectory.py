@@ -88,9 +88,7 @@ bb = load_backbone('default', max_len=32)
 P = dict(PROFILES['smoke'], bs=4)
 data = load_data(P, 'sst2', 13)
 import threading, os, time
-def rss():  # anonymous resident memory: the memory-mapped trajectory rows are file-backed page cache, not process memory
-    for l in open('/proc/self/status'):
-        if l.startswith('RssAnon:'): return int(l.split()[1]) / 1024
+from paper_subspace.core import rss_anon_mb as rss  # anonymous: the memory-mapped trajectory rows are page cache, not process memory
 peak, stop = [rss()], []
 def sample():
     while not stop: peak.append(rss()); time.sleep(0.005)

@@ -11,7 +11,7 @@ import numpy as np, torch
 # %% auto #0
 __all__ = ['DATA_ENV', 'PACKAGES', 'MALLOC_ENV', 'repo_root', 'data_dir', 'ensure_writable', 'atomic_write', 'atomic_write_text',
            'atomic_write_json', 'save_tensors', 'load_tensors', 'set_seed', 'package_versions', 'git_commit',
-           'keep_freed_memory', 'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
+           'keep_freed_memory', 'rss_anon_mb', 'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -117,6 +117,14 @@ def keep_freed_memory(mmap_threshold:int=2**30,  # blocks up to this size come f
     for t in (mmap_threshold, 2**25):  # some glibc versions refuse thresholds above 32 MB: fall back to that
         if libc.mallopt(_M_MMAP_THRESHOLD, t): return t if libc.mallopt(_M_TRIM_THRESHOLD, trim_threshold) else 0
     return 0
+
+def rss_anon_mb() -> float:
+    "This process's anonymous resident memory in MB (Linux; memory-mapped files are page cache, not counted), else nan."
+    try:
+        for l in open('/proc/self/status'):
+            if l.startswith('RssAnon:'): return int(l.split()[1]) / 1024
+    except OSError: pass
+    return float('nan')
 
 # %% ../nbs/00_core.ipynb #5f5f06ce
 class HubUnavailableError(RuntimeError): pass

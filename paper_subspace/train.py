@@ -134,10 +134,10 @@ def backbone_id(backbone) -> str:
     "A stable name for the backbone (its `name`, else its config's name or path)."
     return getattr(backbone, 'name', None) or backbone.model.config._name_or_path
 
-_CFG_ADDED = dict(lr_schedule='constant', warmup_steps=0)  # TrainConfig fields added since CACHE_VERSION 2, with their defaults
+_CFG_ADDED = ('lr_schedule', 'warmup_steps')  # TrainConfig fields added since CACHE_VERSION 2
 def _key_cfg(cfg:TrainConfig) -> dict:
     "The config as the cache key sees it: an added field at its default is left out (it runs as before it existed)."
-    return {k: v for k, v in asdict(cfg).items() if not (k in _CFG_ADDED and v == _CFG_ADDED[k])}
+    return {k: v for k, v in asdict(cfg).items() if not (k in _CFG_ADDED and v == TrainConfig.__dataclass_fields__[k].default)}
 
 def run_key(backbone, data, delta:Delta|None, cfg:TrainConfig) -> str:
     "The cache key of a run."
