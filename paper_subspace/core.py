@@ -35,8 +35,9 @@ def data_dir(path=None) -> Path:
         if p.is_dir(): return p.resolve()
         tried.append(f'{how}: {p}')
         if how != 'beside the checkout': break  # an explicit choice that does not exist is an error, not a fallback
+    if not tried: tried.append(f'none: no argument, ${DATA_ENV} unset' + ('' if root else ', and no checkout to look beside (the package is installed outside one)'))
     raise FileNotFoundError(
-        "No data directory found (tried " + ('; '.join(tried) or 'nothing') + "). "
+        "No data directory found (tried " + '; '.join(tried) + "). "
         f"Pass data_dir='/path/to/data', or set {DATA_ENV}=/path/to/data, "
         "or place the offline corpus at ../shared/data beside the checkout.")
 
