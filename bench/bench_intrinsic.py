@@ -47,9 +47,10 @@ def main():
     print(f'1. MSF step, {len(datas)} tasks x {a.per_task} examples: batched {tb*1e3:.0f} ms, loop {tl*1e3:.0f} ms, ratio {tb/tl:.3f} (goal <= 0.2)')
 
     # 2. IST step vs PT step, same batch
-    path = save_ae(ae, Path(tempfile.mkdtemp())/'ae.safetensors')
+    with tempfile.TemporaryDirectory() as tmp:  # the delta reads the auto-encoder once, when it is made
+        ist = ist_delta(save_ae(ae, Path(tmp)/'ae.safetensors'), seed=0)
     b = bb.encode(datas[0].train[:8], datas[0].task)
-    pt, ist = prompt_delta(bb, n, seed=0), ist_delta(path, seed=0)
+    pt = prompt_delta(bb, n, seed=0)
     opt_pt, opt_ist = torch.optim.AdamW(pt.parameters(), 1e-2), torch.optim.AdamW(ist.parameters(), 1e-2)
     def step(dl, opt):
         def f():

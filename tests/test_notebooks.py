@@ -4,7 +4,7 @@ Module notebooks run through nbdev's own runner (cells flagged `#| slow` are ski
 `PAPER_SUBSPACE_TEST_FLAGS=slow`). Paper-table notebooks run through papermill with the tiny
 `smoke` profile, writing into a temporary directory, which also checks their `parameters` tag.
 """
-import os, pytest
+import os, tempfile, pytest
 from pathlib import Path
 from nbdev.test import test_nb as run_nb  # renamed: pytest would collect `test_nb` itself
 
@@ -14,6 +14,11 @@ def _visible(p): return not any(part.startswith(('.', '_')) for part in p.relati
 MODULE_NBS = sorted(p for p in NBS.glob('*.ipynb') if _visible(p))
 TABLE_NBS = sorted(p for p in (NBS/'tables').glob('*.ipynb') if _visible(p))
 FLAGS = os.environ.get('PAPER_SUBSPACE_TEST_FLAGS', '').split()  # e.g. 'slow' also runs the `#| slow` cells
+
+@pytest.fixture(autouse=True)
+def _tmp_in_tmp_path(tmp_path, monkeypatch):
+    "The notebooks' `tempfile.mkdtemp()` directories (and their kernels' and children's) go under the test's own tmp_path, which pytest removes."
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path)); monkeypatch.setenv('TMPDIR', str(tmp_path))
 
 @pytest.mark.parametrize('nb', MODULE_NBS, ids=[p.name for p in MODULE_NBS])
 def test_module_notebook(nb):
