@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_trajectory.ipynb #b012168f
 from __future__ import annotations
-import re, json, math, zlib, hashlib
+import os, re, json, math, zlib, errno, shutil, hashlib
 from dataclasses import replace
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
@@ -120,6 +120,23 @@ def check_spec(have:dict, want:dict, src:str, what:str):
             raise ValueError(f"Layer {p} of the {src} has other parameter shapes than {what} (D={have[p]['D']:,} vs {want[p]['D']:,}; "
                              f"e.g. {bad}): it comes from another architecture or layer shape.")
 
+def _no_space(f:Path, nbytes:int) -> str:
+    return (f"Not enough disk space for trajectory file {f}: it needs {nbytes / 2**20:,.1f} MiB ((t+1) rows × D float32) and "
+            f"{shutil.disk_usage(f.parent).free / 2**20:,.1f} MiB are free there. Free some space, or pass results_dir= on a larger disk.")
+
+def _reserve(f:Path, nbytes:int):
+    "Allocate `f`'s `nbytes` on disk now: a full disk is then a clear error here, not a crash (SIGBUS) in a later memory-mapped write."
+    fd = os.open(f, os.O_RDWR)
+    try:
+        if hasattr(os, 'posix_fallocate'):
+            try: return os.posix_fallocate(fd, 0, nbytes)
+            except OSError as e:
+                if e.errno in (errno.ENOSPC, errno.EFBIG): raise TrajectoryError(_no_space(f, nbytes)) from None
+                if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL): raise
+        # no fallocate (macOS, Windows, some filesystems): compare what is not yet allocated with the free space instead
+        if nbytes - getattr(os.fstat(fd), 'st_blocks', 0) * 512 > shutil.disk_usage(f.parent).free: raise TrajectoryError(_no_space(f, nbytes))
+    finally: os.close(fd)
+
 class TrajectoryWriter(Trajectory):
     "Create or resume a trajectory folder and write rows into it."
     def __init__(self, path, spec:dict,  # layer spec of the backbone (`layer_spec`)
@@ -132,12 +149,19 @@ class TrajectoryWriter(Trajectory):
             if self.t != t: raise TrajectoryError(f"{path} holds a trajectory of t={self.t}, not {t}: use another folder or delete it.")
             self.check_matches(spec, 'the backbone being fine-tuned')
             self._mm = {p: np.memmap(path/L['file'], dtype='<f4', mode='r+', shape=(t + 1, L['D'])) for p, L in self.layers.items()}
+            for L in self.layers.values(): _reserve(path/L['file'], (t + 1) * L['D'] * 4)  # (files of older versions were sparse)
             return
         layers = {p: dict(file=f'layer{i:02d}.f32', **S) for i, (p, S) in enumerate(spec.items())}
         self.header = dict(format=TRAJ_FORMAT, dtype='float32', byteorder='little', t=t, rows=0, layers=layers,
                            crc={p: [] for p in layers}, meta=meta or {})
         self.path, self.t, self.rows, self.layers = path, t, 0, layers
         self._mm = {p: np.memmap(path/L['file'], dtype='<f4', mode='w+', shape=(t + 1, L['D'])) for p, L in layers.items()}
+        try:
+            for L in layers.values(): _reserve(path/L['file'], (t + 1) * L['D'] * 4)
+        except BaseException:  # nothing is left behind: no header, no half-allocated files
+            self._mm = {}
+            for L in layers.values(): (path/L['file']).unlink(missing_ok=True)
+            raise
         self._save_header()
 
     def _save_header(self):
