@@ -131,7 +131,7 @@ def _reserve(f:Path, nbytes:int):
         if hasattr(os, 'posix_fallocate'):
             try: return os.posix_fallocate(fd, 0, nbytes)
             except OSError as e:
-                if e.errno in (errno.ENOSPC, errno.EFBIG): raise TrajectoryError(_no_space(f, nbytes)) from None
+                if e.errno == errno.ENOSPC: raise TrajectoryError(_no_space(f, nbytes)) from None
                 if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL): raise
         # no fallocate (macOS, Windows, some filesystems): compare what is not yet allocated with the free space instead
         if nbytes - getattr(os.fstat(fd), 'st_blocks', 0) * 512 > shutil.disk_usage(f.parent).free: raise TrajectoryError(_no_space(f, nbytes))
