@@ -77,13 +77,15 @@ class Trajectory:
         self.t, self.rows, self.layers = int(h['t']), int(h['rows']), h['layers']
         self._mm = {}
         for p, L in self.layers.items():
-            f = self.path/L['file']; want = (self.t + 1) * L['D'] * 4
+            f = self.path/L['file']; want = self.nbytes(L)
             if not f.exists(): raise TrajectoryError(f"Trajectory {self.path}: layer file {f.name} is missing. Delete the folder and record it again.")
             if f.stat().st_size != want:
                 raise TrajectoryError(f"Trajectory {self.path}: {f.name} is truncated or damaged ({f.stat().st_size:,} bytes, expected "
                                       f"{want:,} = {self.t + 1} rows × {L['D']:,} float32). Delete the folder and record it again.")
             self._mm[p] = np.memmap(f, dtype='<f4', mode='r', shape=(self.t + 1, L['D']))
         if verify: self.verify()
+
+    def nbytes(self, L:dict) -> int: return (self.t + 1) * L['D'] * 4  # size of a layer's file: t+1 float32 rows
 
     def verify(self):
         "Check the CRC-32 of every written row; a mismatch is a `TrajectoryError` naming layer and row."
@@ -149,7 +151,7 @@ class TrajectoryWriter(Trajectory):
             if self.t != t: raise TrajectoryError(f"{path} holds a trajectory of t={self.t}, not {t}: use another folder or delete it.")
             self.check_matches(spec, 'the backbone being fine-tuned')
             self._mm = {p: np.memmap(path/L['file'], dtype='<f4', mode='r+', shape=(t + 1, L['D'])) for p, L in self.layers.items()}
-            for L in self.layers.values(): _reserve(path/L['file'], (t + 1) * L['D'] * 4)  # (files of older versions were sparse)
+            for L in self.layers.values(): _reserve(path/L['file'], self.nbytes(L))  # (files of older versions were sparse)
             return
         layers = {p: dict(file=f'layer{i:02d}.f32', **S) for i, (p, S) in enumerate(spec.items())}
         self.header = dict(format=TRAJ_FORMAT, dtype='float32', byteorder='little', t=t, rows=0, layers=layers,
@@ -157,7 +159,7 @@ class TrajectoryWriter(Trajectory):
         self.path, self.t, self.rows, self.layers = path, t, 0, layers
         self._mm = {p: np.memmap(path/L['file'], dtype='<f4', mode='w+', shape=(t + 1, L['D'])) for p, L in layers.items()}
         try:
-            for L in layers.values(): _reserve(path/L['file'], (t + 1) * L['D'] * 4)
+            for L in layers.values(): _reserve(path/L['file'], self.nbytes(L))
         except BaseException:  # nothing is left behind: no header, no half-allocated files
             self._mm = {}
             for L in layers.values(): (path/L['file']).unlink(missing_ok=True)
