@@ -495,9 +495,9 @@ PROFILES = {
                   sub_epochs=3, sub_steps=None, sub_lr=0.01, h=16, init_std=0.01, dims=[8, 16, 32], fig4_task='mrpc',
                   lr_schedule='linear',  # the Trainer's default (run_glue): linear decay to 0, no warm-up
                   backbone_kw=dict(head='classifier', num_labels=3)),  # run_glue's AutoModelForSequenceClassification (MNLI: 3 classes)
-    'cpu':   dict(backbones=['default'], tasks=['sst2', 'qqp', 'stsb'], source='local', k=8, seeds=[13],
-                  max_len=64, max_test=100, t=16, t_override={}, ft_lr=1e-4, bs=8, eval_epochs=4,
-                  sub_epochs=None, sub_steps=16, sub_lr=0.1, h=16, init_std=0.01, dims=[4, 8, 16], fig4_task='sst2'),
+    'cpu':   dict(backbones=['default'], tasks=['sst2', 'qqp', 'stsb'], source='local', k=32, seeds=[13],
+                  max_len=64, max_test=200, t=8, t_override={}, ft_lr=2e-5, bs=8, eval_epochs=2,
+                  sub_epochs=None, sub_steps=16, sub_lr=0.03, h=16, init_std=0.01, dims=[2, 4, 8], fig4_task='sst2'),
     'smoke': dict(backbones=['default'], tasks=['sst2', 'stsb'], source='local', k=2, seeds=[13],
                   max_len=24, max_test=4, t=2, t_override={}, ft_lr=1e-4, bs=4, eval_epochs=2,
                   sub_epochs=None, sub_steps=1, sub_lr=0.1, h=2, init_std=0.01, dims=[1, 2], fig4_task='sst2'),
