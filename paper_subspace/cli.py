@@ -5,7 +5,8 @@
 # %% ../nbs/07_cli.ipynb #d3e9805e
 from __future__ import annotations
 import argparse, sys, os
-from .reproduce import TABLES, list_tables, run_table, TableError
+from .core import ISA_ENV
+from .reproduce import TABLES, list_tables, run_table, check_table, TableError
 
 # %% auto #0
 __all__ = ['cmd_tasks', 'cmd_reproduce', 'parser', 'main']
@@ -21,9 +22,10 @@ def cmd_reproduce(args):
     if args.list: print(list_tables()); return 0
     ids = args.tables or list(TABLES)
     extra = {k: getattr(args, k) for k in ('data_dir', 'results_dir', 'figures_dir') if getattr(args, k)}
+    for t in ids: check_table(t)  # every id known before the first notebook runs
     for t in ids:
-        print(f'[reproduce] {t} (profile {args.profile}) ...', flush=True)
-        out = run_table(t, args.profile, args.runs_dir, extra, tables_dir=args.tables_dir)
+        print(f'[reproduce] {t} (profile {args.profile}, CPU kernels: {args.isa}) ...', flush=True)
+        out = run_table(t, args.profile, args.runs_dir, extra, tables_dir=args.tables_dir, isa=args.isa)
         print(f'[reproduce] {t}: done, executed notebook {out}', flush=True)
     return 0
 
@@ -42,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--data-dir', default=None, help='offline data directory')
     r.add_argument('--results-dir', default=None, help='run records and deltas (default: results/ in the checkout)')
     r.add_argument('--figures-dir', default=None, help='tables and figures (default: figures/ in the checkout)')
+    r.add_argument('--isa', default='native', choices=sorted(ISA_ENV),
+                   help="CPU kernels: 'native' (default) the CPU's fastest; 'avx2' pins PyTorch, MKL and oneDNN to AVX2, the same on every x86 CPU with AVX2 (slower)")
     return p
 
 def main(argv=None) -> int:

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'PACKAGES', 'MALLOC_ENV', 'repo_root', 'data_dir', 'ensure_writable', 'atomic_write', 'atomic_write_text',
-           'atomic_write_json', 'save_tensors', 'load_tensors', 'set_seed', 'package_versions', 'git_commit',
-           'keep_freed_memory', 'rss_anon_mb', 'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
+__all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir', 'ensure_writable',
+           'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'load_tensors', 'set_seed',
+           'package_versions', 'git_commit', 'isa_env', 'pinned_isa', 'kernel_isa', 'keep_freed_memory', 'rss_anon_mb',
+           'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -104,6 +105,28 @@ def git_commit() -> str|None:
     if root is None: return None
     try: return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=root, capture_output=True, text=True, timeout=5).stdout.strip() or None
     except (OSError, subprocess.SubprocessError): return None
+
+# %% ../nbs/00_core.ipynb #ea031c84
+KERNEL_ENV = ('ATEN_CPU_CAPABILITY', 'MKL_ENABLE_INSTRUCTIONS', 'ONEDNN_MAX_CPU_ISA')  # PyTorch, MKL, oneDNN
+ISA_ENV = {'avx2': dict(ATEN_CPU_CAPABILITY='avx2', MKL_ENABLE_INSTRUCTIONS='AVX2', ONEDNN_MAX_CPU_ISA='AVX2'),
+           'native': {}}  # no pins: each library picks the CPU's best
+
+def isa_env(isa:str) -> dict:
+    "The kernel environment of instruction set `isa`: every `KERNEL_ENV` variable, None where it must be unset."
+    if isa not in ISA_ENV: raise ValueError(f"Unknown instruction set {isa!r}: choose one of {sorted(ISA_ENV)}.")
+    return {k: ISA_ENV[isa].get(k) for k in KERNEL_ENV}
+
+def pinned_isa() -> dict|None:
+    "The kernel pins in this process's environment (None: no pins)."
+    return {k: os.environ[k] for k in KERNEL_ENV if os.environ.get(k)} or None
+
+def _cpu_model() -> str|None:
+    try: return next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), None)
+    except OSError: import platform; return platform.processor() or None
+
+def kernel_isa() -> dict:
+    "Which CPU kernels compute this process's numbers: PyTorch's dispatch level, the pins, the CPU model."
+    return dict(aten=torch.backends.cpu.get_cpu_capability(), pins=pinned_isa(), cpu=_cpu_model())
 
 # %% ../nbs/00_core.ipynb #a88ae58e
 MALLOC_ENV = 'PAPER_SUBSPACE_MALLOC'

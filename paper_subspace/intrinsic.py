@@ -11,7 +11,7 @@ from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from .core import save_tensors, load_tensors, set_seed, keep_freed_memory, atomic_write_json
 from .delta import Generator, Delta, register_generator, GENERATORS, IdentityGenerator, _numel
-from .train import train, fingerprint_examples, fingerprint_tensors, backbone_id, evaluate, _sha, adamw, CACHE_VERSION
+from .train import train, fingerprint_examples, fingerprint_tensors, backbone_id, evaluate, _sha, adamw, cache_version
 
 # %% auto #0
 __all__ = ['ADAPTER_SITES', 'IPT_PROFILES', 'PromptAE', 'check_ae_shape', 'save_ae', 'load_ae', 'fit_reconstruction',
@@ -410,7 +410,7 @@ def msf_key(backbone, datas, P, cfg:MSFConfig, target_desc=None) -> str:
     "Cache key of an MSF run."
     bdesc = backbone.describe() if hasattr(backbone, 'describe') else backbone_id(backbone)  # as train.run_key
     return _sha(dict(backbone=bdesc, head=getattr(backbone, 'head', None), tasks=[d.task.name for d in datas],
-                     data=[fingerprint_examples(d) for d in datas], P=fingerprint_tensors({'P': P}), cfg=asdict(cfg), target=target_desc, version=CACHE_VERSION))[:16]
+                     data=[fingerprint_examples(d) for d in datas], P=fingerprint_tensors({'P': P}), cfg=asdict(cfg), target=target_desc, version=cache_version()))[:16]
 
 def msf_train(backbone, datas:list,  # TaskData of the training tasks (order matches P)
               P:torch.Tensor,  # (T, *shape) trained prompts (or flat adapter vectors) of those tasks

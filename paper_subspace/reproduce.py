@@ -8,10 +8,12 @@ import json, os
 from dataclasses import dataclass
 from pathlib import Path
 import nbformat
-from .core import repo_root, ensure_writable
+from contextlib import contextmanager
+from .core import repo_root, ensure_writable, isa_env, KERNEL_ENV
 
 # %% auto #0
-__all__ = ['TABLES', 'Table', 'register_table', 'tables_dir', 'list_tables', 'TableError', 'check_parameters', 'run_table']
+__all__ = ['TABLES', 'Table', 'register_table', 'tables_dir', 'list_tables', 'TableError', 'check_parameters', 'check_table',
+           'kernel_env', 'run_table']
 
 # %% ../nbs/06_reproduce.ipynb #65923df8
 @dataclass
@@ -72,22 +74,39 @@ def check_parameters(nb_path) -> dict:
     if 'profile' not in names: raise TableError(f"The parameters cell of {nb_path} defines no `profile`.")
     return names
 
-_checkout_tables_dir = tables_dir  # the argument below shadows the function's name
-
-def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=None, kernel:str|None=None,
-              tables_dir=None) -> Path:  # folder of the table notebooks (default: nbs/tables of the checkout)
-    "Execute one table notebook with papermill; returns the executed notebook's path under `runs_dir`."
-    import papermill as pm
+def check_table(table_id:str):
+    "Error, with the close matches, if `table_id` is not a registered table."
     if table_id not in TABLES:
         import difflib
         raise TableError(f"Unknown table '{table_id}'. Close matches: {difflib.get_close_matches(table_id, TABLES) or '-'}; "
                          "`paper-subspace reproduce --list` lists them all.")
+
+_checkout_tables_dir = tables_dir  # the argument below shadows the function's name
+
+@contextmanager
+def kernel_env(isa:str):
+    "Set `isa`'s kernel pins in os.environ (a notebook kernel started inside inherits them); restore on exit."
+    new, old = isa_env(isa), {k: os.environ.get(k) for k in KERNEL_ENV}
+    def put(env):
+        for k, v in env.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+    put(new)
+    try: yield
+    finally: put(old)
+
+def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=None, kernel:str|None=None,
+              tables_dir=None,  # folder of the table notebooks (default: nbs/tables of the checkout)
+              isa:str='native') -> Path:  # CPU kernels: 'native' (no pins) or 'avx2' (`core.ISA_ENV`)
+    "Execute one table notebook with papermill; returns the executed notebook's path under `runs_dir`."
+    import papermill as pm
+    check_table(table_id)
     nb = (Path(tables_dir) if tables_dir is not None else _checkout_tables_dir())/TABLES[table_id].notebook
     check_parameters(nb)
     out = ensure_writable(Path(runs_dir))/f'{table_id}-{profile}.ipynb'
     params = dict(profile=profile, **(extra or {}))
     try:
-        pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name=kernel or 'python3', language='python', progress_bar=False)
+        with kernel_env(isa): pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name=kernel or 'python3', language='python', progress_bar=False)
     except pm.PapermillExecutionError as e:
         first = next((l for l in (e.source or '').splitlines() if l.strip()), '')[:80]
         raise TableError(f"Table '{table_id}' (profile {profile}) failed in cell [{e.exec_count}] ({first}): {e.ename}: {e.evalue}. "

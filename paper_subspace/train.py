@@ -10,13 +10,13 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 from .core import (set_seed, keep_freed_memory, atomic_write_json, ensure_writable, save_tensors, load_tensors,
-                                 package_versions, git_commit)
+                                 package_versions, git_commit, pinned_isa, kernel_isa)
 from .delta import Delta, save_delta
 from .metrics import compute_metrics
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'LR_SCHEDULES', 'CACHE_VERSION', 'register_optimizer', 'adamw', 'TrainConfig', 'lr_scheduler',
-           'delta_forward', 'batches', 'predict', 'evaluate', 'batch_indices', 'fingerprint_examples',
+           'delta_forward', 'batches', 'predict', 'evaluate', 'batch_indices', 'cache_version', 'fingerprint_examples',
            'fingerprint_tensors', 'backbone_id', 'run_key', 'record_path', 'save_checkpoint', 'load_checkpoint',
            'train', 'load_records']
 
@@ -118,6 +118,11 @@ def batch_indices(n:int, bs:int, step:int, seed:int) -> list:
 # %% ../nbs/05_train.ipynb #ea2dba3f
 CACHE_VERSION = 2  # in every cache key: bump when the same config starts computing other numbers (2: AdamW fused)
 
+def cache_version():
+    "CACHE_VERSION, with the kernel pins when the process has any (`core.kernel_isa`): pinned runs get their own keys."
+    pins = pinned_isa()
+    return CACHE_VERSION if pins is None else f"{CACHE_VERSION}+" + ','.join(f'{k}={v}' for k, v in sorted(pins.items()))
+
 def _sha(obj) -> str: return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 def fingerprint_examples(data) -> str:
@@ -145,7 +150,7 @@ def run_key(backbone, data, delta:Delta|None, cfg:TrainConfig) -> str:
     return _sha(dict(task=data.task.name, data=fingerprint_examples(data), backbone=bdesc,
                      head=getattr(backbone, 'head', None), delta=None if delta is None else delta.describe(),
                      delta_init=None if delta is None else fingerprint_tensors(delta.state_dict()), cfg=_key_cfg(cfg),
-                     version=CACHE_VERSION))[:16]
+                     version=cache_version()))[:16]
 
 def record_path(results_dir, task_name, method, key) -> Path:
     return Path(results_dir)/task_name/f'{method}-{key}.json'
@@ -254,7 +259,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
                n_test=len(data.test), fingerprint=fingerprint_examples(data)), delta=None if delta is None else delta.describe(),
                n_trainable=0 if delta is None else delta.n_trainable(), metrics=metrics, main_metric=mm,
                start_dev=loop.get('start_dev'), best_step=loop['best_step'], steps=loop['step'], status=loop['status'], failed_step=loop.get('failed_step'),
-               history=loop['history'], wall_time=time.time() - t0, versions=package_versions(), git_commit=git_commit(),
+               history=loop['history'], wall_time=time.time() - t0, versions=package_versions(), kernels=kernel_isa(), git_commit=git_commit(),
                delta_path=None if delta_path is None else str(delta_path.name))
     if rec['delta'] and len(rec['delta']['groups'][0]['names']) > 20:  # fine-tuning: don't list every weight name
         for g in rec['delta']['groups']: g['names'] = f"{len(g['names'])} tensors"
