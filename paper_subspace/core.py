@@ -107,8 +107,8 @@ def git_commit() -> str|None:
     except (OSError, subprocess.SubprocessError): return None
 
 # %% ../nbs/00_core.ipynb #ea031c84
-KERNEL_ENV = ('ATEN_CPU_CAPABILITY', 'MKL_ENABLE_INSTRUCTIONS', 'ONEDNN_MAX_CPU_ISA')  # PyTorch, MKL, oneDNN
-ISA_ENV = {'avx2': dict(ATEN_CPU_CAPABILITY='avx2', MKL_ENABLE_INSTRUCTIONS='AVX2', ONEDNN_MAX_CPU_ISA='AVX2'),
+KERNEL_ENV = ('ATEN_CPU_CAPABILITY', 'MKL_ENABLE_INSTRUCTIONS', 'MKL_CBWR', 'ONEDNN_MAX_CPU_ISA')  # PyTorch, MKL (2), oneDNN
+ISA_ENV = {'avx2': dict(ATEN_CPU_CAPABILITY='avx2', MKL_ENABLE_INSTRUCTIONS='AVX2', MKL_CBWR='AVX2', ONEDNN_MAX_CPU_ISA='AVX2'),
            'native': {}}  # no pins: each library picks the CPU's best
 
 def isa_env(isa:str) -> dict:
