@@ -6,13 +6,14 @@
 from __future__ import annotations
 import os, sys, json, ctypes, socket, random, subprocess, tempfile, importlib.metadata
 from pathlib import Path
+from contextlib import contextmanager
 import numpy as np, torch
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir', 'ensure_writable',
            'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'load_tensors', 'set_seed',
-           'package_versions', 'git_commit', 'isa_env', 'pinned_isa', 'kernel_isa', 'keep_freed_memory', 'rss_anon_mb',
-           'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
+           'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'kernel_isa', 'keep_freed_memory',
+           'rss_anon_mb', 'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -115,6 +116,18 @@ def isa_env(isa:str) -> dict:
     "The kernel environment of instruction set `isa`: every `KERNEL_ENV` variable, None where it must be unset."
     if isa not in ISA_ENV: raise ValueError(f"Unknown instruction set {isa!r}: choose one of {sorted(ISA_ENV)}.")
     return {k: ISA_ENV[isa].get(k) for k in KERNEL_ENV}
+
+@contextmanager
+def kernel_env(isa:str):
+    "Set `isa`'s kernel pins in os.environ (a process started inside inherits them); restore every `KERNEL_ENV` variable on exit."
+    new, old = isa_env(isa), {k: os.environ.get(k) for k in KERNEL_ENV}
+    def put(env):
+        for k, v in env.items():
+            if v is None: os.environ.pop(k, None)
+            else: os.environ[k] = v
+    put(new)
+    try: yield
+    finally: put(old)
 
 def pinned_isa() -> dict|None:
     "The kernel pins in this process's environment (None: no pins)."

@@ -8,12 +8,11 @@ import json, os
 from dataclasses import dataclass
 from pathlib import Path
 import nbformat
-from contextlib import contextmanager
-from .core import repo_root, ensure_writable, isa_env, KERNEL_ENV
+from .core import repo_root, ensure_writable, kernel_env
 
 # %% auto #0
 __all__ = ['TABLES', 'Table', 'register_table', 'tables_dir', 'list_tables', 'TableError', 'check_parameters', 'check_table',
-           'kernel_env', 'run_table']
+           'run_table']
 
 # %% ../nbs/06_reproduce.ipynb #65923df8
 @dataclass
@@ -82,18 +81,6 @@ def check_table(table_id:str):
                          "`paper-subspace reproduce --list` lists them all.")
 
 _checkout_tables_dir = tables_dir  # the argument below shadows the function's name
-
-@contextmanager
-def kernel_env(isa:str):
-    "Set `isa`'s kernel pins in os.environ (a notebook kernel started inside inherits them); restore on exit."
-    new, old = isa_env(isa), {k: os.environ.get(k) for k in KERNEL_ENV}
-    def put(env):
-        for k, v in env.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
-    put(new)
-    try: yield
-    finally: put(old)
 
 def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=None, kernel:str|None=None,
               tables_dir=None,  # folder of the table notebooks (default: nbs/tables of the checkout)
