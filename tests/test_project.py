@@ -1,5 +1,5 @@
 "Cross-cutting checks of the project files."
-import ast, configparser, shlex, re, subprocess, sys
+import ast, configparser, os, shlex, re, subprocess, sys
 from pathlib import Path
 import nbformat
 
@@ -73,3 +73,18 @@ def test_module_notebook_imports_stand_alone():
                any(not isinstance(s, (ast.Import, ast.ImportFrom)) for s in stmts):
                 bad.append(f"{p.name}: {lines[0][:70]}")
     assert not bad, "cells mixing imports with other code (move the imports to the notebook's import cell):\n" + "\n".join(bad)
+
+def test_readme_library_examples_run(tmp_path):
+    """The README's "As a library" code blocks, run as written from an empty directory (as a user outside the checkout
+    would, with the offline corpus named by $PAPER_SUBSPACE_DATA); then their objects are checked. About 2.5 min."""
+    from paper_subspace.core import data_dir
+    readme = (ROOT/'README.md').read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme[readme.index('As a library:'):], re.S)[:2]
+    assert len(blocks) == 2 and 'msf_train' in blocks[1], 'the README lost its library examples'
+    check = ("\nassert ae.d_I == 5 and ae_path.exists() and meta['best_step'] >= 0\n"
+             "assert traj.complete and basis.exists() and full['status'] == rec['status'] == 'completed'\n"
+             "print('README examples ok', rec['n_trainable'])\n")
+    (tmp_path/'example.py').write_text('\n'.join(blocks) + check)
+    env = dict(os.environ, PAPER_SUBSPACE_DATA=str(data_dir()), HF_HUB_OFFLINE='1', HF_DATASETS_OFFLINE='1')
+    out = subprocess.run([sys.executable, 'example.py'], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and 'README examples ok' in out.stdout, out.stderr[-3000:]
