@@ -45,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--results-dir', default=None, help='run records and deltas (default: results/ in the checkout)')
     r.add_argument('--figures-dir', default=None, help='tables and figures (default: figures/ in the checkout)')
     r.add_argument('--isa', default='native', choices=sorted(ISA_ENV),
-                   help="CPU kernels: 'native' (default) the CPU's fastest; 'avx2' pins PyTorch, MKL and oneDNN to AVX2, the same on every x86 CPU with AVX2 (slower)")
+                   help="CPU kernels: 'native' (default) the CPU's fastest; 'avx2' pins PyTorch, MKL and oneDNN to AVX2 kernels, as an AVX2-only CPU runs them (slower; not every table then matches across machines: README, Cross-machine numbers)")
     return p
 
 def main(argv=None) -> int:
