@@ -12,8 +12,8 @@ import numpy as np, torch
 # %% auto #0
 __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir', 'ensure_writable',
            'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'load_tensors', 'set_seed',
-           'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'kernel_isa', 'keep_freed_memory',
-           'rss_anon_mb', 'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
+           'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity', 'kernel_isa',
+           'keep_freed_memory', 'rss_anon_mb', 'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -133,13 +133,34 @@ def pinned_isa() -> dict|None:
     "The kernel pins in this process's environment (None: no pins)."
     return {k: os.environ[k] for k in KERNEL_ENV if os.environ.get(k)} or None
 
+def _cpuinfo(cpuinfo='/proc/cpuinfo') -> dict:
+    "The first processor's fields of /proc/cpuinfo ({} where there is none)."
+    out = {}
+    try:
+        for l in open(cpuinfo):
+            if not l.strip(): break  # end of the first processor's block
+            k, _, v = l.partition(':'); out[k.strip()] = v.strip()
+    except OSError: pass
+    return out
+
 def _cpu_model() -> str|None:
-    try: return next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), None)
-    except OSError: import platform; return platform.processor() or None
+    import platform; return _cpuinfo().get('model name') or platform.processor() or None
+
+def cpu_identity(cpuinfo='/proc/cpuinfo', cache_dir='/sys/devices/system/cpu/cpu0/cache') -> dict:
+    "What tells two CPUs behind one model name apart: family/model/stepping and the cache sizes (Linux; None where unreadable)."
+    c = _cpuinfo(cpuinfo)
+    ident = f"family {c['cpu family']} model {c['model']} stepping {c.get('stepping', '?')}" if 'cpu family' in c and 'model' in c else None
+    caches = {}
+    for d in sorted(Path(cache_dir).glob('index*')):
+        try: lv, ty, sz = ((d/n).read_text().strip() for n in ('level', 'type', 'size'))
+        except OSError: continue
+        caches[f"L{lv}{dict(Data='d', Instruction='i').get(ty, '')}"] = sz
+    return dict(cpu_id=ident, caches=caches or None)
 
 def kernel_isa() -> dict:
-    "Which CPU kernels compute this process's numbers: PyTorch's dispatch level, the pins, the CPU model."
-    return dict(aten=torch.backends.cpu.get_cpu_capability(), pins=pinned_isa(), cpu=_cpu_model())
+    "Which CPU kernels compute this process's numbers: PyTorch's dispatch level, the pins, the CPU (model name, id, caches), threads."
+    return dict(aten=torch.backends.cpu.get_cpu_capability(), pins=pinned_isa(), cpu=_cpu_model(), **cpu_identity(),
+                threads=torch.get_num_threads())
 
 # %% ../nbs/00_core.ipynb #a88ae58e
 MALLOC_ENV = 'PAPER_SUBSPACE_MALLOC'

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from .core import save_tensors, load_tensors, set_seed, keep_freed_memory, atomic_write_json
+from .core import save_tensors, load_tensors, set_seed, keep_freed_memory, atomic_write_json, kernel_isa, package_versions
 from .delta import Generator, Delta, register_generator, GENERATORS, IdentityGenerator, _numel
 from .train import train, fingerprint_examples, fingerprint_tensors, backbone_id, evaluate, _sha, adamw, cache_version
 
@@ -460,7 +460,7 @@ def _msf_fit(backbone, datas, P, cfg, key, path, target, progress):
     if cfg.eval_every and cfg.steps: ae.load_state_dict(best_sd)
     else: best_step = cfg.steps
     meta = dict(key=key, cfg=asdict(cfg), tasks=[d.task.name for d in datas], best_step=best_step, best_dev=best, history=hist,
-                wall_time=time.time() - t0, trained=True)
+                wall_time=time.time() - t0, trained=True, kernels=kernel_isa(), versions=package_versions())
     save_ae(ae, path, meta)
     return ae, path, meta
 
@@ -539,10 +539,10 @@ IPT_PROFILES = {
                                     'tweet_eval-stance_climate', 'yahoo_answers'],
                             pair=['mrpc', 'qqp', 'rte', 'qnli', 'mnli', 'stsb', 'snli', 'superglue-cb', 'superglue-copa', 'superglue-wic'],
                             random_test=5, type_train=dict(single=11, pair=7), type_out=2, seed=0),
-                pt=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=30),
-                ft=dict(lr=1e-4, batch_size=8, max_steps=20, eval_every=20),
-                ist=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=30),  # PT's schedule, as the paper
-                msf=dict(hidden=768, alpha=200.0, lr=3e-3, steps=30, tasks_per_step=8, per_task=2, eval_every=15, dev_max=16),
+                pt=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=10),  # dev checks at steps 0, 10, 20, 30
+                ft=dict(lr=1e-4, batch_size=8, max_steps=20, eval_every=10),
+                ist=dict(lr=3e-2, batch_size=8, max_steps=30, eval_every=10),  # PT's schedule, as the paper
+                msf=dict(hidden=768, alpha=200.0, lr=3e-3, steps=30, tasks_per_step=8, per_task=2, eval_every=10, dev_max=16),
                 d_grid=[5, 100], ist_train_max=1, ft_scope='random', use_splits=None),
     'smoke': dict(backbone='default', max_len=24, n_tokens=2, k=16, seed=13, diff_seed=21, max_test=8, dev_every=8,
                   splits=dict(single=['sst2', 'mr'], pair=['rte'], random_test=1, type_train=1, type_out=1, seed=0),
