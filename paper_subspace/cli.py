@@ -5,7 +5,7 @@
 # %% ../nbs/07_cli.ipynb #d3e9805e
 from __future__ import annotations
 import argparse, sys, os
-from .core import ISA_ENV, cpu_identity, _cpu_model
+from .core import ISA_ENV, kernel_isa
 from .reproduce import TABLES, list_tables, run_table, check_table, TableError
 
 # %% auto #0
@@ -23,8 +23,8 @@ def cmd_reproduce(args):
     ids = args.tables or list(TABLES)
     extra = {k: getattr(args, k) for k in ('data_dir', 'results_dir', 'figures_dir') if getattr(args, k)}
     for t in ids: check_table(t)  # every id known before the first notebook runs
-    cpu = cpu_identity()  # numbers can depend on it (README, Cross-machine numbers): say which CPU computes them
-    print(f"[reproduce] CPU: {_cpu_model()} ({cpu['cpu_id'] or 'family/model unknown'}; caches {cpu['caches']})", flush=True)
+    k = kernel_isa()  # numbers can depend on the CPU (README, Cross-machine numbers): say which one computes them
+    print(f"[reproduce] CPU: {k['cpu']} ({k['cpu_id'] or 'family/model unknown'}; caches {k['caches']}; {k['threads']} threads)", flush=True)
     for t in ids:
         print(f'[reproduce] {t} (profile {args.profile}, CPU kernels: {args.isa}) ...', flush=True)
         out = run_table(t, args.profile, args.runs_dir, extra, tables_dir=args.tables_dir, isa=args.isa)
