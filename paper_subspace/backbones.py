@@ -272,10 +272,10 @@ class SimilarityHead(Head):
         if self._vecs[0] != ver or len(self._vecs[1]) > max_cached: self._vecs = (ver, {})  # new weights: start afresh
         vecs, keys = self._vecs[1], batch['cand_pool']
         miss = [i for i, k in enumerate(keys) if k not in vecs]
-        if miss:
-            ids, cm = batch['cand_ids'][miss], batch['cand_mask'][miss]  # (M, L)
-            cols = cm.bool().any(0)  # drop columns that are padding for all of them
-            with torch.no_grad(): vecs.update(zip([keys[i] for i in miss], self._cand_vectors(m, ids[:, cols], cm[:, cols])))
+        with torch.no_grad():
+            for i in miss:  # each string alone, unpadded: its vector must not depend on what else missed with it (see below)
+                on = batch['cand_mask'][i].bool()  # (L,)
+                vecs[keys[i]] = self._cand_vectors(m, batch['cand_ids'][i:i+1, on], batch['cand_mask'][i:i+1, on])[0]  # (d,)
         return torch.stack([vecs[k] for k in keys])  # (U, d)
 
     def _cand_vectors(self, m, ids, cm):

@@ -14,12 +14,12 @@ from .delta import Generator, Delta, register_generator, GENERATORS, IdentityGen
 from .train import train, fingerprint_examples, fingerprint_tensors, backbone_id, evaluate, _sha, adamw, cache_version
 
 # %% auto #0
-__all__ = ['ADAPTER_SITES', 'IPT_PROFILES', 'PromptAE', 'check_ae_shape', 'save_ae', 'load_ae', 'fit_reconstruction',
-           'MSFGenerator', 'ist_delta', 'random_ae', 'hadamard', 'fwht', 'FastfoodGenerator', 'dense_matrix',
-           'fastfood_delta', 'adapter_sites', 'AdapterDelta', 'adapters_on', 'adapter_delta', 'mixed_group_losses',
-           'MSFConfig', 'msf_draw', 'msf_loss', 'msf_loss_loop', 'fixed_delta', 'msf_key', 'msf_train', 'read_split',
-           'run_pt', 'run_ist', 'record_delta', 'trained_prompt', 'intrinsic_vector', 'score', 'eval_prompt',
-           'make_splits', 'pool_of', 'IPTExperiment']
+__all__ = ['ADAPTER_SITES', 'MSF_VERSION', 'IPT_PROFILES', 'PromptAE', 'check_ae_shape', 'save_ae', 'load_ae',
+           'fit_reconstruction', 'MSFGenerator', 'ist_delta', 'random_ae', 'hadamard', 'fwht', 'FastfoodGenerator',
+           'dense_matrix', 'fastfood_delta', 'adapter_sites', 'AdapterDelta', 'adapters_on', 'adapter_delta',
+           'mixed_group_losses', 'MSFConfig', 'msf_draw', 'msf_loss', 'msf_loss_loop', 'fixed_delta', 'msf_key',
+           'msf_train', 'read_split', 'run_pt', 'run_ist', 'record_delta', 'trained_prompt', 'intrinsic_vector',
+           'score', 'eval_prompt', 'make_splits', 'pool_of', 'IPTExperiment']
 
 # %% ../nbs/10_intrinsic.ipynb #922ad581
 class PromptAE(nn.Module):
@@ -406,11 +406,13 @@ def _eval_rows(backbone, examples, task, target, flat):
             target.set_rows(flat.reshape(1, -1).expand(len(ch), -1)); preds += list(backbone.predict(backbone(b), b))
     return compute_metrics(task, preds, [e['label'] for e in examples])
 
+MSF_VERSION = 2  # in msf_key: bump when the same inputs start training another auto-encoder (2: candidates embedded alone)
+
 def msf_key(backbone, datas, P, cfg:MSFConfig, target_desc=None) -> str:
     "Cache key of an MSF run."
     bdesc = backbone.describe() if hasattr(backbone, 'describe') else backbone_id(backbone)  # as train.run_key
     return _sha(dict(backbone=bdesc, head=getattr(backbone, 'head', None), tasks=[d.task.name for d in datas],
-                     data=[fingerprint_examples(d) for d in datas], P=fingerprint_tensors({'P': P}), cfg=asdict(cfg), target=target_desc, version=cache_version()))[:16]
+                     data=[fingerprint_examples(d) for d in datas], P=fingerprint_tensors({'P': P}), cfg=asdict(cfg), target=target_desc, version=cache_version(), msf=MSF_VERSION))[:16]
 
 def msf_train(backbone, datas:list,  # TaskData of the training tasks (order matches P)
               P:torch.Tensor,  # (T, *shape) trained prompts (or flat adapter vectors) of those tasks
