@@ -26,6 +26,7 @@ def register_generator(name:str):
 class Generator(nn.Module):
     "Maps its trainable vector `z` (d,) to D flat delta values; subclasses implement `forward`."
     kind = None
+    paths = ()  # config fields naming a file whose content the config also pins (by hash): left out of cache keys
     def __init__(self, D:int,  # number of values generated
                  d:int):  # number of trainable values
         super().__init__()
@@ -34,6 +35,9 @@ class Generator(nn.Module):
     def config(self) -> dict:
         "JSON-able arguments that rebuild this generator (with `GENERATORS[kind](**config)`)."
         return dict(D=self.D, d=self.d)
+    def key_config(self) -> dict:
+        "`config` without its `paths`: what decides the numbers, so a moved or copied results directory keeps its runs."
+        return {k: v for k, v in self.config().items() if k not in self.paths}
     def forward(self) -> torch.Tensor: raise NotImplementedError
 
 # %% ../nbs/04_delta.ipynb #ed5c8ba6
@@ -108,10 +112,10 @@ class Delta(nn.Module):
         "Number of trainable values."
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
 
-    def describe(self) -> dict:
-        "JSON-able description: tensor shapes, new tensors and each group's generator config (part of cache keys)."
+    def describe(self, key:bool=False) -> dict:
+        "JSON-able description: tensor shapes, new tensors and each group's generator config (`key`: `key_config`, for cache keys)."
         return dict(shapes={k: list(v) for k,v in self.shapes.items()}, new=self.new,
-                    groups=[dict(names=names, kind=g.kind, config=g.config()) for names,g in zip(self.names, self.gens)])
+                    groups=[dict(names=names, kind=g.kind, config=g.key_config() if key else g.config()) for names,g in zip(self.names, self.gens)])
 
 # %% ../nbs/04_delta.ipynb #5a31e878
 def save_delta(delta:Delta, path, extra:dict|None=None) -> Path:
@@ -128,6 +132,18 @@ def _check_shapes(saved:dict, expected:dict, path):
                                       "or project it across models)")
             raise ValueError(f"{path}: tensor '{k}' has shape {tuple(saved[k])}, expected {tuple(shp)}{hint}.")
 
+def _relocate(cls, cfg:dict, path) -> dict:
+    "`cfg` with each file of `cls.paths` that no longer exists re-pointed to the file of that name under the delta's results directory."
+    cfg, root = dict(cfg), Path(path).resolve().parent.parent  # <results>/<task>/<run>.delta.safetensors
+    for k in cls.paths:
+        p = cfg.get(k)
+        if not p or not Path(p).suffix or Path(p).exists(): continue  # unset, not a file (e.g. basis='random'), or in place
+        hits = sorted(root.rglob(Path(p).name))
+        if not hits: raise FileNotFoundError(f"{path} was made with {k}={p}, which no longer exists, and no file named {Path(p).name} is under "
+                                             f"{root}. Copy that file back into the results directory, or re-run the step that wrote it.")
+        cfg[k] = str(hits[0])  # the generator checks the file's hash against the config
+    return cfg
+
 def load_delta(path, expect_shapes:dict|None=None) -> Delta:
     "Rebuild a delta saved by `save_delta`; `expect_shapes` (name -> shape) must match what was saved."
     sd, meta = load_tensors(path)
@@ -138,7 +154,8 @@ def load_delta(path, expect_shapes:dict|None=None) -> Delta:
     for grp in desc['groups']:
         if grp['kind'] not in GENERATORS:
             raise ValueError(f"{path} uses generator '{grp['kind']}', which is not registered (known: {sorted(GENERATORS)}). Import the module that defines it first.")
-        groups.append((grp['names'], GENERATORS[grp['kind']](**grp['config'])))
+        cls = GENERATORS[grp['kind']]
+        groups.append((grp['names'], cls(**_relocate(cls, grp['config'], path))))
     base = {n: sd[Delta._buf(n)] for n in desc['new']}
     delta = Delta(desc['shapes'], groups, base)
     delta.load_state_dict(sd)

@@ -109,6 +109,7 @@ class MSFGenerator(Generator):
         for k, v in (('W1', m.up.weight), ('b1', m.up.bias), ('W2', m.out.weight), ('b2', m.out.bias)):
             self.register_buffer(k, v.detach().clone(), persistent=False)
         self.z = nn.Parameter(torch.randn(d, generator=torch.Generator().manual_seed(seed)) * init_std)
+    paths = ('ae',)  # ae_sha pins the file: a moved results directory keeps its IST runs (delta.Generator.key_config)
     def config(self): return dict(D=self.D, d=self.d, ae=self.ae, ae_sha=self.ae_sha, init_std=self.init_std, seed=self.seed)
     def forward(self): return self.W2 @ torch.tanh(self.W1 @ self.z + self.b1) + self.b2  # (D,)
 

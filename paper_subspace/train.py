@@ -148,7 +148,7 @@ def run_key(backbone, data, delta:Delta|None, cfg:TrainConfig) -> str:
     "The cache key of a run."
     bdesc = backbone.describe() if hasattr(backbone, 'describe') else backbone_id(backbone)  # name, head, max_len, pooling, ...
     return _sha(dict(task=data.task.name, data=fingerprint_examples(data), backbone=bdesc,
-                     head=getattr(backbone, 'head', None), delta=None if delta is None else delta.describe(),
+                     head=getattr(backbone, 'head', None), delta=None if delta is None else delta.describe(key=True),
                      delta_init=None if delta is None else fingerprint_tensors(delta.state_dict()), cfg=_key_cfg(cfg),
                      version=cache_version()))[:16]
 

@@ -350,11 +350,16 @@ class SubspaceGenerator(Generator):
         self.basis_path, self.layer, self.h, self.init_std, self.lr, self.seed = str(basis), layer, int(h), float(init_std), lr, int(seed)
         if self.basis_path == 'random': B = random_basis(D, d, seed)  # (D, d)
         else: B = load_layer_basis(self.basis_path, layer, D, d)
-        self.basis_id = basis_id or ('random' if self.basis_path == 'random' else basis_meta(self.basis_path)['basis_id'])
+        found = 'random' if self.basis_path == 'random' else basis_meta(self.basis_path)['basis_id']
+        if basis_id is not None and basis_id != found:
+            raise ValueError(f"Basis file {self.basis_path} is basis {found}, but this delta was made with basis {basis_id}: restore that "
+                             "basis file, or re-run the steps that build it and tune in it.")
+        self.basis_id = found
         self.register_buffer('basis', B, persistent=False)  # (D, d)
         g = torch.Generator().manual_seed(self.seed)
         self.z = nn.Parameter(torch.randn(self.h, d, generator=g) * self.init_std)  # (h, d)
         if lr is not None: self.z.lr_override = float(lr)
+    paths = ('basis',)  # basis_id pins the file: a moved results directory keeps its runs (delta.Generator.key_config)
     def config(self): return dict(D=self.D, d=self.d, basis=self.basis_path, layer=self.layer, h=self.h, init_std=self.init_std,
                                   lr=self.lr, seed=self.seed, basis_id=self.basis_id)
     def coords(self) -> torch.Tensor: return self.z.mean(0)  # (d,) the ensemble's θ_t
