@@ -155,15 +155,15 @@ def fwht(x:torch.Tensor, radix:int|None=None) -> torch.Tensor:  # bits per Hadam
 
 # %% ../nbs/10_intrinsic.ipynb #dc3cd965
 class _TiledPermute(torch.autograd.Function):
-    "tile(s)[:, perm] for s (k, Ls) tiled L/Ls times along the last dim, never built; backward: inverse gather, fold."
+    "tile(s)[:, Π] for s (k, Ls) tiled L/Ls times along the last dim, never built; backward: inverse select, fold."
     @staticmethod
-    def forward(ctx, s, perm, inv):  # perm, inv: (k, L) permutations and their inverses; Ls divides L (powers of two)
+    def forward(ctx, s, idx, inv):  # flat indices (k·L,) from `_ff_index`: Π mod Ls + row·Ls, and Π⁻¹ + row·L
         ctx.save_for_backward(inv); ctx.Ls = s.shape[1]
-        return torch.gather(s, 1, perm & (ctx.Ls - 1))  # tile(s)[i] = s[i mod Ls]
+        return s.reshape(-1).index_select(0, idx).view(s.shape[0], -1)  # tile(s)[i] = s[i mod Ls]
     @staticmethod
-    def backward(ctx, g):  # the gradient of tile(s)[:, perm] is a gather by the inverse permutation, then a sum over tiles
+    def backward(ctx, g):  # the gradient of tile(s)[:, Π] is a select by the inverse permutation, then a sum over tiles
         (inv,) = ctx.saved_tensors; k, L = g.shape
-        return torch.gather(g, 1, inv).view(k, L // ctx.Ls, ctx.Ls).sum(1), None, None
+        return g.reshape(-1).index_select(0, inv).view(k, L // ctx.Ls, ctx.Ls).sum(1), None, None
 
 @functools.lru_cache(maxsize=1)  # the last (seed, layout): runs that share them share B, Π, G (read-only buffers)
 def _ff_buffers(seed:int, segs:tuple, groups:tuple) -> dict:  # groups: ((L, segment ids), ...); L depends on d too
@@ -180,6 +180,16 @@ def _ff_buffers(seed:int, segs:tuple, groups:tuple) -> dict:  # groups: ((L, seg
         out[L] = dict(B=B, Pi=Pi, Pinv=Pinv, G=G, div=div)
     return out
 
+@functools.lru_cache(maxsize=1)
+def _ff_index(seed:int, segs:tuple, groups:tuple, Ls:int) -> dict:
+    "Per L, what a step reads: flat indices of tile(s)[Π] and of Π⁻¹ (int32 where k·L fits), and G / divisor."
+    out = {}
+    for L, b in _ff_buffers(seed, segs, groups).items():
+        k = b['Pi'].shape[0]; it = torch.int32 if k * L < 2**31 else torch.int64; row = torch.arange(k)[:, None]
+        out[L] = dict(idx=((b['Pi'] & (Ls - 1)) + row * Ls).reshape(-1).to(it),  # (k·L,) into s.reshape(-1), s (k, Ls)
+                      inv=(b['Pinv'] + row * L).reshape(-1).to(it), Gd=b['G'] / b['div'][:, None])  # (k·L,), (k, L)
+    return out
+
 @register_generator('fastfood')
 class FastfoodGenerator(Generator):
     "g(z) = Fastfood(z): a seeded random projection d → D without a stored matrix; optionally one per tensor (layer-wise)."
@@ -194,17 +204,19 @@ class FastfoodGenerator(Generator):
         self.groups = {}  # padded length L -> segment ids (each L group runs as one batch)
         for i, Di in enumerate(segs): self.groups.setdefault(1 << (max(Di, d) - 1).bit_length(), []).append(i)  # next power of two
         self.segs = segs
-        for L, bufs in _ff_buffers(self.seed, tuple(segs), tuple((L, tuple(ids)) for L, ids in self.groups.items())).items():  # rebuilt from the seed (non-persistent)
-            for name, v in bufs.items(): self.register_buffer(f'{name}_{L}', v, persistent=False)
         self.Ls = 1 << (d - 1).bit_length()  # the first transform's length: B pad(z) is zero beyond d
+        key = (self.seed, tuple(segs), tuple((L, tuple(ids)) for L, ids in self.groups.items()))
+        for bufs in (_ff_buffers(*key), _ff_index(*key, self.Ls)):  # rebuilt from the seed (non-persistent)
+            for L, named in bufs.items():
+                for name, v in named.items(): self.register_buffer(f'{name}_{L}', v, persistent=False)
         self.z = nn.Parameter(torch.zeros(d))
     def config(self): return dict(D=self.D, d=self.d, seed=self.seed, sizes=self.sizes)
     def forward(self):
         out = [None] * len(self.segs)
         for L, ids in self.groups.items():
-            B, Pi, Pinv, G, div = (getattr(self, f'{n}_{L}') for n in ('B', 'Pi', 'Pinv', 'G', 'div'))
+            B, idx, inv, Gd = (getattr(self, f'{n}_{L}') for n in ('B', 'idx', 'inv', 'Gd'))
             s = fwht(F.pad(self.z, (0, self.Ls - self.d))[None] * B[:, :self.Ls])  # (k, Ls): H_L (B pad(z)) = tile(s)
-            y = fwht(_TiledPermute.apply(s, Pi, Pinv) * (G / div[:, None]))  # (k, L)
+            y = fwht(_TiledPermute.apply(s, idx, inv) * Gd)  # (k, L)
             for j, i in enumerate(ids): out[i] = y[j, :self.segs[i]]
         return torch.cat(out) if len(out) > 1 else out[0]  # (D,)
 
