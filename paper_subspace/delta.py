@@ -38,6 +38,10 @@ class Generator(nn.Module):
     def key_config(self) -> dict:
         "`config` without its `paths`: what decides the numbers, so a moved or copied results directory keeps its runs."
         return {k: v for k, v in self.config().items() if k not in self.paths}
+    @classmethod
+    def file_matches(cls, cfg:dict, field:str, path) -> bool:
+        "Is `path` the file that `cfg[field]` named when the delta was made? Subclasses with `paths` check the hash they pin."
+        return True
     def forward(self) -> torch.Tensor: raise NotImplementedError
 
 # %% ../nbs/04_delta.ipynb #ed5c8ba6
@@ -138,10 +142,14 @@ def _relocate(cls, cfg:dict, path) -> dict:
     for k in cls.paths:
         p = cfg.get(k)
         if not p or not Path(p).suffix or Path(p).exists(): continue  # unset, not a file (e.g. basis='random'), or in place
-        hits = sorted(root.rglob(Path(p).name))
-        if not hits: raise FileNotFoundError(f"{path} was made with {k}={p}, which no longer exists, and no file named {Path(p).name} is under "
+        name = Path(p).name; hits = sorted(root.rglob(name))
+        if not hits: raise FileNotFoundError(f"{path} was made with {k}={p}, which no longer exists, and no file named {name} is under "
                                              f"{root}. Copy that file back into the results directory, or re-run the step that wrote it.")
-        cfg[k] = str(hits[0])  # the generator checks the file's hash against the config
+        ok = [h for h in hits if cls.file_matches(cfg, k, h)]  # several files may share the name (every trajectory's basis.safetensors)
+        if not ok: raise FileNotFoundError(f"{path} was made with {k}={p}, which no longer exists; under {root}, {len(hits)} file(s) named {name} "
+                                           f"({', '.join(map(str, hits[:3]))}{', ...' if len(hits) > 3 else ''}), but none is that file (the hash "
+                                           "pinned in the delta's config differs). Copy the original back into the results directory, or re-run the step that wrote it.")
+        cfg[k] = str(ok[0])
     return cfg
 
 def load_delta(path, expect_shapes:dict|None=None) -> Delta:

@@ -110,6 +110,8 @@ class MSFGenerator(Generator):
             self.register_buffer(k, v.detach().clone(), persistent=False)
         self.z = nn.Parameter(torch.randn(d, generator=torch.Generator().manual_seed(seed)) * init_std)
     paths = ('ae',)  # ae_sha pins the file: a moved results directory keeps its IST runs (delta.Generator.key_config)
+    @classmethod
+    def file_matches(cls, cfg, field, path): return cfg.get('ae_sha') is None or _file_sha(path) == cfg['ae_sha']
     def config(self): return dict(D=self.D, d=self.d, ae=self.ae, ae_sha=self.ae_sha, init_std=self.init_std, seed=self.seed)
     def forward(self): return self.W2 @ torch.tanh(self.W1 @ self.z + self.b1) + self.b2  # (D,)
 

@@ -360,6 +360,10 @@ class SubspaceGenerator(Generator):
         self.z = nn.Parameter(torch.randn(self.h, d, generator=g) * self.init_std)  # (h, d)
         if lr is not None: self.z.lr_override = float(lr)
     paths = ('basis',)  # basis_id pins the file: a moved results directory keeps its runs (delta.Generator.key_config)
+    @classmethod
+    def file_matches(cls, cfg, field, path):  # every trajectory's basis is named basis.safetensors: the id tells them apart
+        try: return cfg.get('basis_id') is None or basis_meta(path)['basis_id'] == cfg['basis_id']
+        except (OSError, ValueError, KeyError): return False  # no sidecar, or not a basis description
     def config(self): return dict(D=self.D, d=self.d, basis=self.basis_path, layer=self.layer, h=self.h, init_std=self.init_std,
                                   lr=self.lr, seed=self.seed, basis_id=self.basis_id)
     def coords(self) -> torch.Tensor: return self.z.mean(0)  # (d,) the ensemble's θ_t
@@ -542,7 +546,8 @@ def get_basis(tr:Trajectory) -> Path:
 
 def get_unified(trs:dict, results_dir, exclude:str|None=None) -> Path:
     "The unified (or, with `exclude`, zero-shot) basis over the tasks' trajectories, computed once."
-    key = hashlib.sha1(json.dumps([sorted(str(t.path) for t in trs.values()), exclude]).encode()).hexdigest()[:12]
+    ids = sorted(f'{t.path.parent.name}/{t.path.name}' for t in trs.values())  # <task>/trajectory-<key>: not where the results directory is
+    key = hashlib.sha1(json.dumps([ids, exclude]).encode()).hexdigest()[:12]
     out = Path(results_dir)/'bases'/f"unified-{exclude or 'all'}-{key}.safetensors"
     return out if out.exists() and out.with_suffix('.json').exists() else unified_basis(trs, out, exclude=exclude)
 
