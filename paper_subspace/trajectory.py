@@ -458,19 +458,33 @@ def locate(idx:torch.Tensor, names:list, shapes:list, prefix:str='') -> list:
     return out
 
 # %% ../nbs/11_trajectory.ipynb #57918b15
+def _positions_id(idx:torch.Tensor, th0:torch.Tensor) -> str: return hashlib.sha1(idx.numpy().tobytes() + th0.numpy().tobytes()).hexdigest()[:16]
+
 @register_generator('disable')
 class DisableGenerator(Generator):
     "Identity over a layer, except chosen entries held at θ = 0 (g = −θ_0 there, no gradient)."
     def __init__(self, D:int, d:int|None=None,  # d == D (identity)
-                 positions:str='', layer:str=''):  # positions file and layer prefix inside it
+                 positions:str='', layer:str='',  # positions file and layer prefix inside it
+                 positions_id:str|None=None):  # content hash of this layer's positions and θ_0 there (part of the run key)
         super().__init__(D, D)
         self.positions, self.layer = str(positions), layer
         t, _ = load_tensors(positions)
         idx, th0 = t[f'idx.{layer}'].long(), t[f'theta0.{layer}'].float()
         if len(idx) and int(idx.max()) >= D: raise ValueError(f"Positions file {positions} indexes entry {int(idx.max())} of layer {layer}, which has only {D:,}: another architecture.")
+        found = _positions_id(idx, th0)
+        if positions_id is not None and positions_id != found:
+            raise ValueError(f"Positions file {positions} holds other positions for layer {layer} than this delta was made with: restore that "
+                             "file, or re-run the step that wrote it.")
+        self.positions_id = found
         self.register_buffer('idx', idx, persistent=False); self.register_buffer('neg', -th0, persistent=False)
         self.z = nn.Parameter(torch.zeros(D))
-    def config(self): return dict(D=self.D, positions=self.positions, layer=self.layer)
+    paths = ('positions',)  # positions_id pins the content: a moved results directory keeps its runs (delta.Generator.key_config)
+    @classmethod
+    def file_matches(cls, cfg, field, path):
+        try: t, _ = load_tensors(path); found = _positions_id(t[f"idx.{cfg['layer']}"].long(), t[f"theta0.{cfg['layer']}"].float())
+        except Exception: return False  # not a positions file of this layer (safetensors raises its own error types)
+        return cfg.get('positions_id') is None or found == cfg['positions_id']
+    def config(self): return dict(D=self.D, positions=self.positions, layer=self.layer, positions_id=self.positions_id)
     def forward(self): return self.z.index_put((self.idx,), self.neg)  # (D,)
 
 def disable_delta(backbone, positions:dict,  # layer prefix -> flat indices to hold at zero
