@@ -560,7 +560,7 @@ def get_basis(tr:Trajectory) -> Path:
 
 def get_unified(trs:dict, results_dir, exclude:str|None=None) -> Path:
     "The unified (or, with `exclude`, zero-shot) basis over the tasks' trajectories, computed once."
-    ids = sorted(f'{t.path.parent.name}/{t.path.name}' for t in trs.values())  # <task>/trajectory-<key>: not where the results directory is
+    ids = sorted(json.dumps([t.path.parent.name, t.path.name, t.header['crc']], sort_keys=True) for t in trs.values())  # <task>/trajectory-<key> and its rows' checksums: not where the results directory is
     key = hashlib.sha1(json.dumps([ids, exclude]).encode()).hexdigest()[:12]
     out = Path(results_dir)/'bases'/f"unified-{exclude or 'all'}-{key}.safetensors"
     return out if out.exists() and out.with_suffix('.json').exists() else unified_basis(trs, out, exclude=exclude)
