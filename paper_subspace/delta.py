@@ -26,7 +26,7 @@ def register_generator(name:str):
 class Generator(nn.Module):
     "Maps its trainable vector `z` (d,) to D flat delta values; subclasses implement `forward`."
     kind = None
-    paths = ()  # config fields naming a file whose content the config also pins (by hash): left out of cache keys
+    paths = {}  # config field naming a file -> config field pinning its content (hash or id): the path is left out of cache keys
     def __init__(self, D:int,  # number of values generated
                  d:int):  # number of trainable values
         super().__init__()
@@ -39,9 +39,16 @@ class Generator(nn.Module):
         "`config` without its `paths`: what decides the numbers, so a moved or copied results directory keeps its runs."
         return {k: v for k, v in self.config().items() if k not in self.paths}
     @classmethod
+    def file_id(cls, path, cfg:dict) -> str:
+        "The content id of file `path` as the config pins it (subclasses with `paths`; `cfg` for what else it needs, e.g. a layer)."
+        raise NotImplementedError
+    @classmethod
     def file_matches(cls, cfg:dict, field:str, path) -> bool:
-        "Is `path` the file that `cfg[field]` named when the delta was made? Subclasses with `paths` check the hash they pin."
-        return True
+        "Is `path` the file that `cfg[field]` named when the delta was made (the id `cfg` pins for it, if any)?"
+        pin = cfg.get(cls.paths[field])
+        if pin is None: return True
+        try: return cls.file_id(path, cfg) == pin
+        except Exception: return False  # not a file of this kind (each format raises its own errors)
     def forward(self) -> torch.Tensor: raise NotImplementedError
 
 # %% ../nbs/04_delta.ipynb #ed5c8ba6

@@ -100,18 +100,19 @@ class MSFGenerator(Generator):
                  init_std:float=0.02,  # z ~ N(0, init_std²), as in the authors' code
                  seed:int=0):  # seed of z's initialisation
         super().__init__(D, d)
-        if ae_sha is not None and _file_sha(ae) != ae_sha:
+        sha = self.file_id(ae, {})
+        if ae_sha is not None and sha != ae_sha:
             raise ValueError(f"The auto-encoder file {ae} changed since this delta was made (SHA-1 differs): re-run MSF or restore the file.")
         m = load_ae(ae)
         if m.D != D or m.d_I != d:
             raise ValueError(f"The auto-encoder {ae} maps d_I={m.d_I} to {m.D} values (shape {m.shape}); this delta needs d={d} → D={D}.")
-        self.ae, self.ae_sha, self.init_std, self.seed, self.shape = str(ae), ae_sha or _file_sha(ae), float(init_std), int(seed), m.shape
+        self.ae, self.ae_sha, self.init_std, self.seed, self.shape = str(ae), sha, float(init_std), int(seed), m.shape
         for k, v in (('W1', m.up.weight), ('b1', m.up.bias), ('W2', m.out.weight), ('b2', m.out.bias)):
             self.register_buffer(k, v.detach().clone(), persistent=False)
         self.z = nn.Parameter(torch.randn(d, generator=torch.Generator().manual_seed(seed)) * init_std)
-    paths = ('ae',)  # ae_sha pins the file: a moved results directory keeps its IST runs (delta.Generator.key_config)
+    paths = {'ae': 'ae_sha'}  # ae_sha pins the file: a moved results directory keeps its IST runs (delta.Generator.key_config)
     @classmethod
-    def file_matches(cls, cfg, field, path): return cfg.get('ae_sha') is None or _file_sha(path) == cfg['ae_sha']
+    def file_id(cls, path, cfg): return _file_sha(path)
     def config(self): return dict(D=self.D, d=self.d, ae=self.ae, ae_sha=self.ae_sha, init_std=self.init_std, seed=self.seed)
     def forward(self): return self.W2 @ torch.tanh(self.W1 @ self.z + self.b1) + self.b2  # (D,)
 
@@ -208,9 +209,11 @@ class FastfoodGenerator(Generator):
         self.segs = segs
         self.Ls = 1 << (d - 1).bit_length()  # the first transform's length: B pad(z) is zero beyond d
         key = (self.seed, tuple(segs), tuple((L, tuple(ids)) for L, ids in self.groups.items()))
-        for bufs in (_ff_buffers(*key), _ff_index(*key, self.Ls)):  # rebuilt from the seed (non-persistent)
-            for L, named in bufs.items():
-                for name, v in named.items(): self.register_buffer(f'{name}_{L}', v, persistent=False)
+        for L, named in _ff_buffers(*key).items():  # rebuilt from the seed; the step reads only B of these
+            self.register_buffer(f'B_{L}', named['B'], persistent=False)
+            for name in ('Pi', 'Pinv', 'G', 'div'): setattr(self, f'{name}_{L}', named[name])  # for inspection: not moved with the module
+        for L, named in _ff_index(*key, self.Ls).items():  # what the step reads besides B (non-persistent buffers)
+            for name, v in named.items(): self.register_buffer(f'{name}_{L}', v, persistent=False)
         self.z = nn.Parameter(torch.zeros(d))
     def config(self): return dict(D=self.D, d=self.d, seed=self.seed, sizes=self.sizes)
     def forward(self):

@@ -350,7 +350,7 @@ class SubspaceGenerator(Generator):
         self.basis_path, self.layer, self.h, self.init_std, self.lr, self.seed = str(basis), layer, int(h), float(init_std), lr, int(seed)
         if self.basis_path == 'random': B = random_basis(D, d, seed)  # (D, d)
         else: B = load_layer_basis(self.basis_path, layer, D, d)
-        found = 'random' if self.basis_path == 'random' else basis_meta(self.basis_path)['basis_id']
+        found = 'random' if self.basis_path == 'random' else self.file_id(self.basis_path, {})
         if basis_id is not None and basis_id != found:
             raise ValueError(f"Basis file {self.basis_path} is basis {found}, but this delta was made with basis {basis_id}: restore that "
                              "basis file, or re-run the steps that build it and tune in it.")
@@ -359,11 +359,9 @@ class SubspaceGenerator(Generator):
         g = torch.Generator().manual_seed(self.seed)
         self.z = nn.Parameter(torch.randn(self.h, d, generator=g) * self.init_std)  # (h, d)
         if lr is not None: self.z.lr_override = float(lr)
-    paths = ('basis',)  # basis_id pins the file: a moved results directory keeps its runs (delta.Generator.key_config)
+    paths = {'basis': 'basis_id'}  # basis_id pins the file: a moved results directory keeps its runs (delta.Generator.key_config)
     @classmethod
-    def file_matches(cls, cfg, field, path):  # every trajectory's basis is named basis.safetensors: the id tells them apart
-        try: return cfg.get('basis_id') is None or basis_meta(path)['basis_id'] == cfg['basis_id']
-        except (OSError, ValueError, KeyError): return False  # no sidecar, or not a basis description
+    def file_id(cls, path, cfg): return basis_meta(path)['basis_id']  # every trajectory's basis is basis.safetensors: the id tells them apart
     def config(self): return dict(D=self.D, d=self.d, basis=self.basis_path, layer=self.layer, h=self.h, init_std=self.init_std,
                                   lr=self.lr, seed=self.seed, basis_id=self.basis_id)
     def coords(self) -> torch.Tensor: return self.z.mean(0)  # (d,) the ensemble's θ_t
@@ -458,6 +456,11 @@ def locate(idx:torch.Tensor, names:list, shapes:list, prefix:str='') -> list:
     return out
 
 # %% ../nbs/11_trajectory.ipynb #57918b15
+def _layer_positions(path, layer:str) -> tuple:
+    "One layer's disabled positions and their θ_0 values from a positions file."
+    t, _ = load_tensors(path)
+    return t[f'idx.{layer}'].long(), t[f'theta0.{layer}'].float()
+
 def _positions_id(idx:torch.Tensor, th0:torch.Tensor) -> str: return hashlib.sha1(idx.numpy().tobytes() + th0.numpy().tobytes()).hexdigest()[:16]
 
 @register_generator('disable')
@@ -468,8 +471,7 @@ class DisableGenerator(Generator):
                  positions_id:str|None=None):  # content hash of this layer's positions and θ_0 there (part of the run key)
         super().__init__(D, D)
         self.positions, self.layer = str(positions), layer
-        t, _ = load_tensors(positions)
-        idx, th0 = t[f'idx.{layer}'].long(), t[f'theta0.{layer}'].float()
+        idx, th0 = _layer_positions(positions, layer)
         if len(idx) and int(idx.max()) >= D: raise ValueError(f"Positions file {positions} indexes entry {int(idx.max())} of layer {layer}, which has only {D:,}: another architecture.")
         found = _positions_id(idx, th0)
         if positions_id is not None and positions_id != found:
@@ -478,12 +480,9 @@ class DisableGenerator(Generator):
         self.positions_id = found
         self.register_buffer('idx', idx, persistent=False); self.register_buffer('neg', -th0, persistent=False)
         self.z = nn.Parameter(torch.zeros(D))
-    paths = ('positions',)  # positions_id pins the content: a moved results directory keeps its runs (delta.Generator.key_config)
+    paths = {'positions': 'positions_id'}  # positions_id pins the content: a moved results directory keeps its runs (delta.Generator.key_config)
     @classmethod
-    def file_matches(cls, cfg, field, path):
-        try: t, _ = load_tensors(path); found = _positions_id(t[f"idx.{cfg['layer']}"].long(), t[f"theta0.{cfg['layer']}"].float())
-        except Exception: return False  # not a positions file of this layer (safetensors raises its own error types)
-        return cfg.get('positions_id') is None or found == cfg['positions_id']
+    def file_id(cls, path, cfg): return _positions_id(*_layer_positions(path, cfg['layer']))
     def config(self): return dict(D=self.D, positions=self.positions, layer=self.layer, positions_id=self.positions_id)
     def forward(self): return self.z.index_put((self.idx,), self.neg)  # (D,)
 
