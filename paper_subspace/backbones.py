@@ -17,7 +17,7 @@ from transformers.modeling_outputs import BaseModelOutput
 from transformers.models.auto.modeling_auto import (MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_FOR_MASKED_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES)
-from .core import resolve_model_source
+from .core import resolve_model_source, resolve_device
 
 # %% auto #0
 __all__ = ['POOLINGS', 'KINDS', 'HEADS', 'render', 'fit_texts', 'register_pooling', 'mean_pool', 'cls_pool', 'max_pool',
@@ -229,6 +229,7 @@ class Head:
         if ids.ndim == 2: return ids.expand(B, -1, -1), cm.expand(B, -1, -1)  # (B, C, L), no copy
         return ids, cm
 
+    def clear_cache(self): pass  # drop cached tensors (after the backbone moved to another device)
     def extra(self, batch) -> dict: return {}  # head-specific batch entries (e.g. mask position)
     def describe(self) -> dict: return {}  # head settings that change its outputs (part of results cache keys)
     def logits(self, m, batch, prompt, cache:bool): raise NotImplementedError
@@ -244,6 +245,7 @@ class SimilarityHead(Head):
     @classmethod
     def fits(cls, archs, config): return True
     def label_texts(self, task): return task.descriptions()
+    def clear_cache(self): self._vecs = (None, {})
 
     def tokenize_cands(self, strings, shared):
         e = self.tok(list(strings), padding='longest', truncation=True, max_length=self.bb.max_len, return_tensors='pt')
@@ -325,8 +327,8 @@ class MLMHead(Head):
         head = self.lm_head(m)
         if head is not None:
             h = self.body(m)(inputs_embeds=x, attention_mask=mask).last_hidden_state  # (B, n+T, d)
-            V = head(h[torch.arange(B), pos][:, None])[:, 0]  # (B, V)
-        else: V = m(inputs_embeds=x, attention_mask=mask).logits[torch.arange(B), pos]  # (B, V)
+            V = head(h[torch.arange(B, device=x.device), pos][:, None])[:, 0]  # (B, V)
+        else: V = m(inputs_embeds=x, attention_mask=mask).logits[torch.arange(B, device=x.device), pos]  # (B, V)
         ids, cm = self.cand_rows(batch, B)  # (B, C, L)
         g = V.gather(1, ids.reshape(B, -1)).view(ids.shape)  # (B, C, L)
         return (g * cm).sum(-1) / cm.sum(-1).clamp(min=1)  # (B, C)
@@ -351,9 +353,9 @@ class CausalHead(Head):
         ids, cm = self.cand_rows(batch, B)  # (B, C, L)
         if shared_one:  # next-token log-probs of one pass
             h = self.body(m)(inputs_embeds=x, attention_mask=mask).last_hidden_state  # (B, S, d)
-            return out(h[torch.arange(B), lens - 1]).log_softmax(-1).gather(1, ids[..., 0])  # (B, C)
+            return out(h[torch.arange(B, device=h.device), lens - 1]).log_softmax(-1).gather(1, ids[..., 0])  # (B, C)
         C, L = ids.shape[1:]
-        pos = (lens[:, None, None] + torch.arange(L)).expand(B, C, L)  # (B, C, L) where candidate tokens go
+        pos = (lens[:, None, None] + torch.arange(L, device=lens.device)).expand(B, C, L)  # (B, C, L) where candidate tokens go
         xx = torch.cat([x, x.new_zeros(B, L, d)], 1)[:, None].expand(B, C, S + L, d)  # (B, C, S+L, d)
         xx = xx.scatter(2, pos[..., None].expand(B, C, L, d), m.get_input_embeddings()(ids))  # (B, C, S+L, d)
         mm = torch.cat([mask, mask.new_zeros(B, L)], 1)[:, None].expand(B, C, S + L).scatter(2, pos, cm.to(mask.dtype))  # (B, C, S+L)
@@ -477,6 +479,17 @@ class Backbone(nn.Module):
         self._cache = {}
         self.lead = len(self.h.lead_ids)  # the prompt goes after [CLS]/<s>; first for T5, GPT-2
 
+    @property
+    def device(self) -> torch.device: return self._plist[0].device if self._plist else torch.device('cpu')
+    def _apply(self, fn, *a, **kw):  # .to(device), .cuda(), .half(): the model's tensors move, so caches of the old ones go
+        out = super()._apply(fn, *a, **kw)
+        self._plist, self._cache = list(self.model.parameters()), {}; self.h.clear_cache()
+        return out
+    def to_device(self, batch:dict) -> dict:
+        "`batch` with its tensors on this backbone's device (tokenizers give CPU tensors)."
+        dev = self.device
+        return {k: v.to(dev) if torch.is_tensor(v) else v for k, v in batch.items()}
+
     def embed_tokens(self) -> nn.Embedding: return self.model.get_input_embeddings()
     @property
     def d(self) -> int: return self.embed_tokens().weight.shape[1]
@@ -484,8 +497,9 @@ class Backbone(nn.Module):
     def describe(self) -> dict:
         "JSON-able identity of this backbone (part of results cache keys)."
         gen = {'max_target_len': self.max_target_len, 'num_beams': self.num_beams} if self.h.generates else {}  # they shape generated text
+        dev = {} if self.device.type == 'cpu' else {'device': self.device.type}  # another device computes other numbers: its own cache keys (CPU keys unchanged)
         return {'name': str(self.name), 'head': self.head, 'd': self.d, 'max_len': self.max_len,
-                'temperature': self.temperature, 'pooling': list(self.pooling), **gen, **self.h.describe()}
+                'temperature': self.temperature, 'pooling': list(self.pooling), **gen, **self.h.describe(), **dev}
 
     def freeze(self):
         "No gradients for any model parameter (prompt tuning, deltas)."
@@ -519,7 +533,7 @@ def _encode(self:Backbone, examples:list, task) -> dict:
         strings = self.h.label_texts(task)
         batch['cand_ids'], batch['cand_mask'] = self.h.tokenize_cands(strings, True)  # (C, L)
         batch['cand_key'] = (self.head, *strings)
-    return batch
+    return self.to_device(batch)
 
 def _check_generates(self:Backbone, task):
     if task.kind == 'generation' and not self.h.generates:
@@ -657,7 +671,7 @@ def _encode_mixed(self:Backbone, groups:list) -> dict:  # [(examples, task), ...
              'group': torch.tensor(group), 'tasks': tuple(t.name for _, t in groups)}  # (B,) group of each row
     batch.update(self.h.extra(batch))
     batch.update(self._cand_pool(cands))
-    return batch
+    return self.to_device(batch)
 
 def _cand_pool(self:Backbone, cands:list) -> dict:  # per row: [(string, shared), ...]
     "Unique candidates tokenized once — `cand_ids`/`cand_mask` (U, L) — with `cand_index`/`cand_valid` (B, C) per row."
@@ -697,6 +711,7 @@ def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hu
                   pooling=None,  # similarity head: pooling mode(s); from 1_Pooling/config.json, else 'mean'
                   max_target_len:int=64,  # generation tasks: target / generated tokens (CrossFit's max_output_length)
                   num_beams:int=1,  # generation tasks: beam width (1: greedy)
+                  device=None,  # where the model runs: 'cpu', 'cuda', ...; None: core.resolve_device (a given model object stays where it is)
                   **kw) -> Backbone:  # passed on to `from_pretrained`
     "Load a transformers model (or wrap a built one) behind the `Backbone` interface."
     if isinstance(name, (tuple, list)): name, tokenizer = name
@@ -719,6 +734,7 @@ def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hu
             torch.manual_seed(0)
             model, tokenizer = HEADS[head].auto_cls.from_pretrained(src, **kw), AutoTokenizer.from_pretrained(src)
         model.eval()
+    if device is not None or not isinstance(name, nn.Module): model = model.to(resolve_device(device))
     pooling = tuple([pooling] if isinstance(pooling, str) else pooling or (read_pooling(src) if src else ('mean',)))
     return Backbone(model, tokenizer, head, max_len=max_len, temperature=temperature, pooling=pooling, max_target_len=max_target_len, num_beams=num_beams,
                     name=str(name) if not isinstance(name, nn.Module) else type(name).__name__)

@@ -10,10 +10,11 @@ from contextlib import contextmanager
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir', 'ensure_writable',
-           'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'load_tensors', 'set_seed',
-           'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity', 'kernel_isa',
-           'keep_freed_memory', 'rss_anon_mb', 'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
+__all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir',
+           'ensure_writable', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'load_tensors',
+           'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity',
+           'kernel_isa', 'resolve_device', 'one_device', 'keep_freed_memory', 'rss_anon_mb', 'HubUnavailableError',
+           'hub_unavailable', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -161,6 +162,44 @@ def kernel_isa() -> dict:
     "Which CPU kernels compute this process's numbers: PyTorch's dispatch level, the pins, the CPU (model name, id, caches), threads."
     return dict(aten=torch.backends.cpu.get_cpu_capability(), pins=pinned_isa(), cpu=_cpu_model(), **cpu_identity(),
                 threads=torch.get_num_threads())
+
+# %% ../nbs/00_core.ipynb #11888a04
+DEVICE_ENV = 'PAPER_SUBSPACE_DEVICE'
+
+def resolve_device(device=None) -> torch.device:
+    "`device` (a name or torch.device) checked; None: `$PAPER_SUBSPACE_DEVICE`, else 'cuda' when a GPU is visible, else 'cpu'."
+    if device is None: device = os.environ.get(DEVICE_ENV) or ('cuda' if torch.cuda.is_available() else 'cpu')
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"Unknown device {device!r} ({e}); use 'cpu', 'cuda' or 'cuda:<index>' (or unset ${DEVICE_ENV}).") from None
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"Device {device!r} asked for, but torch sees no CUDA GPU (torch {torch.__version__}, "
+                         f"CUDA build: {torch.version.cuda or 'none'}); use device='cpu', or install a CUDA build of torch.")
+    return dev
+
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
+
+class one_device(TorchDispatchMode):
+    "Context manager: raise when an operator gets tensors on different devices (as CUDA would; CPU scalars, copies and indexing with CPU indices allowed). On `meta`, values read back (`.item()`, `bool()`) are stand-ins: True, 1, 1.0; `nonzero` selects everything."
+    _free = ('aten::copy_', 'aten::_to_copy', 'aten::index', 'aten::index_put_', 'aten::index_put', 'aten::_index_put_impl_',
+             'aten::lift_fresh', 'aten::_local_scalar_dense')
+    def __enter__(self):  # meta `nonzero` (row selection in mixed batches) returns every index rather than raising
+        import torch.fx.experimental._config as fx
+        self._nz, fx.meta_nonzero_assume_all_nonzero = fx.meta_nonzero_assume_all_nonzero, True
+        return super().__enter__()
+    def __exit__(self, *exc):
+        import torch.fx.experimental._config as fx
+        fx.meta_nonzero_assume_all_nonzero = self._nz
+        return super().__exit__(*exc)
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func._schema.name == 'aten::_local_scalar_dense' and args[0].device.type == 'meta':  # .item() / bool() of a value that does not exist:
+            return True if args[0].dtype == torch.bool else 1 if not args[0].dtype.is_floating_point else 1.0  # a stand-in, so shape checks go on
+        if func._schema.name not in self._free:
+            devs = {t.device for t in tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor) and not (t.device.type == 'cpu' and t.ndim == 0)}
+            if len(devs) > 1: raise RuntimeError(f"{func._schema.name} got tensors on {sorted(map(str, devs))}: move them to one device.")
+        return func(*args, **kwargs)
 
 # %% ../nbs/00_core.ipynb #a88ae58e
 MALLOC_ENV = 'PAPER_SUBSPACE_MALLOC'

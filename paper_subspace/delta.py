@@ -182,7 +182,7 @@ def _embedding(backbone) -> torch.Tensor:
 
 def init_prompt(backbone, n_tokens:int, init:str='random', seed:int=0) -> torch.Tensor:
     "An (n_tokens, d) soft prompt: 'random' (normal at the embedding std) or 'vocab' (sampled token embeddings)."
-    E = _embedding(backbone).detach()  # (V, d)
+    E = _embedding(backbone).detach().cpu()  # (V, d); drawn on the CPU whatever the backbone's device: a seed gives one start everywhere
     g = torch.Generator().manual_seed(seed)
     if init == 'random': return torch.randn(n_tokens, E.shape[1], generator=g) * E.std()
     if init == 'vocab':
@@ -204,7 +204,7 @@ def prompt_delta(backbone, n_tokens:int=20,  # number of soft prompt tokens
     "A soft-prompt delta (new tensor 'prompt', n_tokens × hidden) for `backbone`."
     if n_tokens < 1: raise ValueError(f"n_tokens must be >= 1, got {n_tokens}.")
     p0 = init_prompt(backbone, n_tokens, init, seed)
-    return Delta({'prompt': tuple(p0.shape)}, [(['prompt'], make_generator(generator, p0.numel(), **gen_kw))], base={'prompt': p0})
+    return Delta({'prompt': tuple(p0.shape)}, [(['prompt'], make_generator(generator, p0.numel(), **gen_kw))], base={'prompt': p0}).to(backbone.device)
 
 def finetune_delta(backbone, include:str|None=None,  # regex: only parameters whose names match (default all)
                    generator:str='identity', **gen_kw) -> Delta:
@@ -213,4 +213,4 @@ def finetune_delta(backbone, include:str|None=None,  # regex: only parameters wh
     shapes = {n: tuple(p.shape) for n,p in backbone.named_backbone_params().items() if include is None or re.search(include, n)}
     if not shapes: raise ValueError(f"No backbone parameter matches include={include!r}.")
     D = sum(_numel(s) for s in shapes.values())
-    return Delta(shapes, [(list(shapes), make_generator(generator, D, **gen_kw))])
+    return Delta(shapes, [(list(shapes), make_generator(generator, D, **gen_kw))]).to(backbone.device)

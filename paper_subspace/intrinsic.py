@@ -242,7 +242,7 @@ def fastfood_delta(backbone, d:int,  # subspace dimension
     shapes = {n: tuple(p.shape) for n, p in backbone.named_backbone_params().items() if include is None or re.search(include, n)}
     if not shapes: raise ValueError(f"No backbone parameter matches include={include!r}.")
     sizes = [_numel(s) for s in shapes.values()]
-    return Delta(shapes, [(list(shapes), FastfoodGenerator(sum(sizes), d, seed=seed, sizes=sizes if layerwise else None))])
+    return Delta(shapes, [(list(shapes), FastfoodGenerator(sum(sizes), d, seed=seed, sizes=sizes if layerwise else None))]).to(backbone.device)
 
 # %% ../nbs/10_intrinsic.ipynb #2f7cd823
 ADAPTER_SITES = {  # model_type -> regex of the modules whose output gets an adapter (attention out, FFN out)
@@ -291,6 +291,7 @@ class AdapterDelta(Delta):
 @contextmanager
 def adapters_on(backbone, delta:AdapterDelta):
     "Register `delta`'s adapter hooks on `backbone` for the duration of the block."
+    delta.to(backbone.device)  # its tensors beside the model (in place)
     mods = dict(backbone.model.named_modules())
     hs = [mods[s].register_forward_hook(delta._hook(s)) for s in delta.sites]
     head, orig = backbone.h, getattr(backbone.h, '_cand_vectors', None)
@@ -320,7 +321,7 @@ def adapter_delta(backbone, r:int=8,  # bottleneck size
     else:
         base = {n: (torch.randn(s, generator=g) * 0.02 if n.endswith('.down') else torch.zeros(s)) for n, s in shapes.items()}
         gen = GENERATORS[generator](sum(_numel(s) for s in shapes.values()), **gen_kw)
-    return AdapterDelta(shapes, [(list(shapes), gen)], base)
+    return AdapterDelta(shapes, [(list(shapes), gen)], base).to(backbone.device)
 
 # %% ../nbs/10_intrinsic.ipynb #78e8debe
 def mixed_group_losses(logits, batch) -> torch.Tensor:
@@ -400,7 +401,7 @@ def msf_loss_loop(backbone, ae:PromptAE, datas:list, P:torch.Tensor, draw:list, 
 # %% ../nbs/10_intrinsic.ipynb #cd366cd2
 def fixed_delta(P:torch.Tensor) -> Delta:
     "A prompt delta holding `P` (n, d) as is (nothing trains): to evaluate reconstructed prompts."
-    return Delta({'prompt': tuple(P.shape)}, [(['prompt'], IdentityGenerator(P.numel()))], base={'prompt': P.detach().clone()})
+    return Delta({'prompt': tuple(P.shape)}, [(['prompt'], IdentityGenerator(P.numel()))], base={'prompt': P.detach().clone()}).to(P.device)
 
 def _dev_score(backbone, ae, datas, P, cfg, target=None) -> float:
     "Mean dev main metric over the tasks with their reconstructed prompts (or adapters)."
@@ -462,7 +463,8 @@ def _msf_fit(backbone, datas, P, cfg, key, path, target, progress):
     "The MSF training loop of `msf_train` (no cache lookup)."
     set_seed(cfg.seed); keep_freed_memory()  # as the trainer: reuse freed buffers
     backbone.freeze(); backbone.model.eval()
-    ae = PromptAE(tuple(P.shape[1:]), cfg.d_I, cfg.hidden, cfg.seed)
+    ae = PromptAE(tuple(P.shape[1:]), cfg.d_I, cfg.hidden, cfg.seed).to(backbone.device)  # initialised on the CPU, then moved
+    P = P.to(backbone.device)
     opt = adamw(ae.parameters(), cfg.lr, cfg.weight_decay)
     best, best_sd, best_step, hist, run = None, {k: v.clone() for k, v in ae.state_dict().items()}, 0, [], []
     t0 = time.time()

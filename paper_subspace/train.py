@@ -10,15 +10,15 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 from .core import (set_seed, keep_freed_memory, atomic_write_json, ensure_writable, save_tensors, load_tensors,
-                                 package_versions, git_commit, pinned_isa, kernel_isa)
+                                 package_versions, git_commit, pinned_isa, kernel_isa, one_device)
 from .delta import Delta, save_delta
 from .metrics import compute_metrics
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'LR_SCHEDULES', 'CACHE_VERSION', 'register_optimizer', 'adamw', 'TrainConfig', 'lr_scheduler',
-           'delta_forward', 'batches', 'predict', 'evaluate', 'batch_indices', 'cache_version', 'fingerprint_examples',
-           'fingerprint_tensors', 'backbone_id', 'run_key', 'record_path', 'save_checkpoint', 'load_checkpoint',
-           'train', 'load_records']
+           'delta_forward', 'batches', 'predict', 'evaluate', 'step_on', 'batch_indices', 'cache_version',
+           'fingerprint_examples', 'fingerprint_tensors', 'backbone_id', 'run_key', 'record_path', 'save_checkpoint',
+           'load_checkpoint', 'train', 'load_records']
 
 # %% ../nbs/05_train.ipynb #d4dcc238
 OPTIMIZERS = {}  # name -> fn(params, cfg) -> torch optimizer
@@ -93,7 +93,7 @@ def batches(examples:list, bs:int):
 def predict(backbone, examples:list, task, delta:Delta|None=None, bs:int=64) -> list:
     "Predictions (class / choice ids, floats for regression, generated strings for generation) for `examples`."
     if delta is not None:  # generate θ once, not once per batch
-        t = delta.tensors(backbone.named_backbone_params()); prompt = t.pop('prompt', None); params = t or None
+        t = delta.to(backbone.device).tensors(backbone.named_backbone_params()); prompt = t.pop('prompt', None); params = t or None
     else: prompt = params = None
     preds = []
     for chunk in batches(examples, bs):
@@ -106,6 +106,19 @@ def evaluate(backbone, examples:list, task, delta:Delta|None=None, bs:int=64) ->
     "The task's metrics of `backbone` (+ `delta`) on `examples`."
     if not examples: return {}
     return compute_metrics(task, predict(backbone, examples, task, delta, bs), [e['label'] for e in examples])
+
+# %% ../nbs/05_train.ipynb #c65564a3
+def step_on(device, backbone, delta:Delta|None, examples:list, task) -> dict:
+    "One training step's forward and backward on copies of `backbone` and `delta` moved to `device`, inside `core.one_device`: {trainable name: its gradient's device}."
+    import copy
+    bb = copy.deepcopy(backbone).to(device)
+    dl = None if delta is None else copy.deepcopy(delta).to(device)
+    with one_device():
+        b = bb.encode(examples, task)
+        loss = bb.loss(delta_forward(bb, b, dl), b)
+        loss.backward()
+    src = dl if dl is not None else bb.model
+    return {n: p.grad.device for n, p in src.named_parameters() if p.requires_grad and p.grad is not None}
 
 # %% ../nbs/05_train.ipynb #c1e71a60
 def batch_indices(n:int, bs:int, step:int, seed:int) -> list:
@@ -132,7 +145,7 @@ def fingerprint_examples(data) -> str:
 def fingerprint_tensors(sd:dict) -> str:
     "Hash of a state dict's values."
     h = hashlib.sha1()
-    for k in sorted(sd): h.update(k.encode()); h.update(sd[k].detach().float().contiguous().numpy().tobytes())
+    for k in sorted(sd): h.update(k.encode()); h.update(sd[k].detach().cpu().float().contiguous().numpy().tobytes())
     return h.hexdigest()
 
 def backbone_id(backbone) -> str:
@@ -205,6 +218,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
     ck_dir = Path(results_dir)/'checkpoints'/key
     set_seed(cfg.seed); keep_freed_memory()  # reuse freed gradient buffers instead of re-faulting their pages every step
     backbone.freeze(); backbone.model.eval()
+    if delta is not None: delta.to(backbone.device)  # beside the model (in place; a no-op when it is there)
     if cfg.max_steps > 0 and (delta is None or delta.n_trainable() == 0):
         raise ValueError("Nothing to train: pass a delta with trainable values, or max_steps=0 for zero-shot.")
     if cfg.max_steps > 0 and not data.train: raise ValueError(f"Task {task.name} has no training examples.")
@@ -259,7 +273,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
                n_test=len(data.test), fingerprint=fingerprint_examples(data)), delta=None if delta is None else delta.describe(),
                n_trainable=0 if delta is None else delta.n_trainable(), metrics=metrics, main_metric=mm,
                start_dev=loop.get('start_dev'), best_step=loop['best_step'], steps=loop['step'], status=loop['status'], failed_step=loop.get('failed_step'),
-               history=loop['history'], wall_time=time.time() - t0, versions=package_versions(), kernels=kernel_isa(), git_commit=git_commit(),
+               history=loop['history'], wall_time=time.time() - t0, versions=package_versions(), kernels=kernel_isa(), device=str(getattr(backbone, 'device', 'cpu')), git_commit=git_commit(),
                delta_path=None if delta_path is None else str(delta_path.name))
     if rec['delta'] and len(rec['delta']['groups'][0]['names']) > 20:  # fine-tuning: don't list every weight name
         for g in rec['delta']['groups']: g['names'] = f"{len(g['names'])} tensors"

@@ -411,12 +411,12 @@ def subspace_delta(backbone, basis,  # basis file (trajectory_basis / unified_ba
     if train_rest:
         rest = rest_names(params, pattern, head_unused(backbone, unused)); shapes.update({n: tuple(params[n].shape) for n in rest})
         groups.append((rest, IdentityGenerator(sum(params[n].numel() for n in rest))))
-    return Delta(shapes, groups)
+    return Delta(shapes, groups).to(backbone.device)  # bases are read on the CPU, then moved (on a GPU they take D·d·4 bytes per layer there)
 
 def frozen_encoder_delta(backbone, pattern:str=LAYER_PATTERN, unused:str|None=None) -> Delta:
     "Only the embeddings and head train (the *Freeze* baseline)."
     params = backbone.named_backbone_params(); rest = rest_names(params, pattern, head_unused(backbone, unused))
-    return Delta({n: tuple(params[n].shape) for n in rest}, [(rest, IdentityGenerator(sum(params[n].numel() for n in rest)))])
+    return Delta({n: tuple(params[n].shape) for n in rest}, [(rest, IdentityGenerator(sum(params[n].numel() for n in rest)))]).to(backbone.device)
 
 def subspace_dof(delta:Delta) -> int:
     "Degrees of freedom of the encoder re-parameterization: Σ_layers d (the ensemble does not add any)."
@@ -436,14 +436,14 @@ def detect_outliers(u:torch.Tensor,  # (D,) a layer's update V θ_t
     k = noise_free_k(u.numel()) if k == 'auto' else float(k)
     if robust: mu = u.median(); sd = 1.4826 * (u - mu).abs().median()
     else: mu, sd = u.mean(), u.std()
-    if not sd > 0: return torch.empty(0, dtype=torch.long)
+    if not sd > 0: return torch.empty(0, dtype=torch.long, device=u.device)
     dev = (u - mu).abs() / sd
     idx = torch.nonzero(dev > k).reshape(-1)
     return idx[dev[idx].argsort(descending=True)]
 
 def layer_updates(delta:Delta) -> dict:
-    "Layer prefix -> u = V θ_t (D,) for every subspace group of a trained delta."
-    return {g.layer: g().detach() for g in delta.gens if isinstance(g, SubspaceGenerator)}
+    "Layer prefix -> u = V θ_t (D,) on the CPU, for every subspace group of a trained delta."
+    return {g.layer: g().detach().cpu() for g in delta.gens if isinstance(g, SubspaceGenerator)}
 
 def locate(idx:torch.Tensor, names:list, shapes:list, prefix:str='') -> list:
     "Where flat layer indices sit: [(component, index inside the tensor)], component without the layer prefix."
@@ -492,13 +492,13 @@ def disable_delta(backbone, positions:dict,  # layer prefix -> flat indices to h
     params = backbone.named_backbone_params(); layers = encoder_layers(params, pattern)
     t = {}
     for p, ns in layers.items():
-        idx = torch.as_tensor(positions.get(p, []), dtype=torch.long)
-        t[f'idx.{p}'], t[f'theta0.{p}'] = idx, layer_vector(params, ns)[idx]
+        idx = torch.as_tensor(positions.get(p, []), dtype=torch.long).cpu()
+        t[f'idx.{p}'], t[f'theta0.{p}'] = idx, layer_vector(params, ns).cpu()[idx]
     save_tensors(path, t, dict(counts={p: int(len(v)) for p, v in positions.items()}))
     shapes = {n: tuple(params[n].shape) for n in params}
     groups = [(ns, DisableGenerator(sum(params[n].numel() for n in ns), positions=str(path), layer=p)) for p, ns in layers.items()]
     other = [n for n in params if not any(n in ns for ns in layers.values())]
-    return Delta(shapes, groups + [(other, IdentityGenerator(sum(params[n].numel() for n in other)))])
+    return Delta(shapes, groups + [(other, IdentityGenerator(sum(params[n].numel() for n in other)))]).to(backbone.device)
 
 def random_positions(counts:dict,  # layer prefix -> how many
                      sizes:dict, seed:int=0) -> dict:  # layer prefix -> D
@@ -581,7 +581,7 @@ def run_disabled(bb, data, positions:dict, P:dict, seed:int, results_dir, method
     "Full fine-tuning (the trajectory's schedule and dev evaluations) with `positions` held at zero (Table 3)."
     spe = math.ceil(len(data.train) / P['bs'])  # steps per epoch
     n = task_t(P, data.task.name) * spe
-    h = hashlib.sha1(b''.join(torch.as_tensor(v).numpy().tobytes() for v in positions.values())).hexdigest()[:12]
+    h = hashlib.sha1(b''.join(torch.as_tensor(v).cpu().numpy().tobytes() for v in positions.values())).hexdigest()[:12]
     dl = disable_delta(bb, positions, Path(results_dir)/'positions'/f'{data.task.name}-{method}-{h}.safetensors')
     return train(bb, data, dl, ft_config(P, seed, method, n, spe * P['eval_epochs'], data.task.name), results_dir, progress=False)
 
