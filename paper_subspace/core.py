@@ -13,8 +13,8 @@ import numpy as np, torch
 __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir',
            'ensure_writable', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'load_tensors',
            'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity',
-           'kernel_isa', 'resolve_device', 'one_device', 'keep_freed_memory', 'rss_anon_mb', 'HubUnavailableError',
-           'hub_unavailable', 'resolve_model_source']
+           'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory', 'rss_anon_mb',
+           'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -176,6 +176,13 @@ def resolve_device(device=None) -> torch.device:
         raise ValueError(f"Device {device!r} asked for, but torch sees no CUDA GPU (torch {torch.__version__}, "
                          f"CUDA build: {torch.version.cuda or 'none'}); use device='cpu', or install a CUDA build of torch.")
     return dev
+
+def device_of(backbone) -> torch.device:
+    "Where a backbone computes: its `device`, else its model's first parameter's (a duck-typed backbone), else the CPU."
+    d = getattr(backbone, 'device', None)
+    if d is not None: return torch.device(d)
+    p = next(iter(backbone.model.parameters()), None)
+    return torch.device('cpu') if p is None else p.device
 
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math, json
 from pathlib import Path
 import torch, torch.nn as nn
-from .core import save_tensors, load_tensors
+from .core import save_tensors, load_tensors, device_of
 
 # %% auto #0
 __all__ = ['GENERATORS', 'register_generator', 'Generator', 'IdentityGenerator', 'random_orthonormal', 'RandomSubspaceGenerator',
@@ -204,7 +204,7 @@ def prompt_delta(backbone, n_tokens:int=20,  # number of soft prompt tokens
     "A soft-prompt delta (new tensor 'prompt', n_tokens × hidden) for `backbone`."
     if n_tokens < 1: raise ValueError(f"n_tokens must be >= 1, got {n_tokens}.")
     p0 = init_prompt(backbone, n_tokens, init, seed)
-    return Delta({'prompt': tuple(p0.shape)}, [(['prompt'], make_generator(generator, p0.numel(), **gen_kw))], base={'prompt': p0}).to(backbone.device)
+    return Delta({'prompt': tuple(p0.shape)}, [(['prompt'], make_generator(generator, p0.numel(), **gen_kw))], base={'prompt': p0}).to(device_of(backbone))
 
 def finetune_delta(backbone, include:str|None=None,  # regex: only parameters whose names match (default all)
                    generator:str='identity', **gen_kw) -> Delta:
@@ -213,4 +213,4 @@ def finetune_delta(backbone, include:str|None=None,  # regex: only parameters wh
     shapes = {n: tuple(p.shape) for n,p in backbone.named_backbone_params().items() if include is None or re.search(include, n)}
     if not shapes: raise ValueError(f"No backbone parameter matches include={include!r}.")
     D = sum(_numel(s) for s in shapes.values())
-    return Delta(shapes, [(list(shapes), make_generator(generator, D, **gen_kw))]).to(backbone.device)
+    return Delta(shapes, [(list(shapes), make_generator(generator, D, **gen_kw))]).to(device_of(backbone))

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from .core import save_tensors, load_tensors, set_seed, keep_freed_memory, atomic_write_json, kernel_isa, package_versions
+from .core import save_tensors, load_tensors, set_seed, keep_freed_memory, atomic_write_json, kernel_isa, package_versions, device_of
 from .delta import Generator, Delta, register_generator, GENERATORS, IdentityGenerator, _numel
 from .train import train, fingerprint_examples, fingerprint_tensors, backbone_id, evaluate, _sha, adamw, cache_version
 
@@ -242,7 +242,7 @@ def fastfood_delta(backbone, d:int,  # subspace dimension
     shapes = {n: tuple(p.shape) for n, p in backbone.named_backbone_params().items() if include is None or re.search(include, n)}
     if not shapes: raise ValueError(f"No backbone parameter matches include={include!r}.")
     sizes = [_numel(s) for s in shapes.values()]
-    return Delta(shapes, [(list(shapes), FastfoodGenerator(sum(sizes), d, seed=seed, sizes=sizes if layerwise else None))]).to(backbone.device)
+    return Delta(shapes, [(list(shapes), FastfoodGenerator(sum(sizes), d, seed=seed, sizes=sizes if layerwise else None))]).to(device_of(backbone))
 
 # %% ../nbs/10_intrinsic.ipynb #2f7cd823
 ADAPTER_SITES = {  # model_type -> regex of the modules whose output gets an adapter (attention out, FFN out)
@@ -291,7 +291,7 @@ class AdapterDelta(Delta):
 @contextmanager
 def adapters_on(backbone, delta:AdapterDelta):
     "Register `delta`'s adapter hooks on `backbone` for the duration of the block."
-    delta.to(backbone.device)  # its tensors beside the model (in place)
+    delta.to(device_of(backbone))  # its tensors beside the model (in place)
     mods = dict(backbone.model.named_modules())
     hs = [mods[s].register_forward_hook(delta._hook(s)) for s in delta.sites]
     head, orig = backbone.h, getattr(backbone.h, '_cand_vectors', None)
@@ -321,7 +321,7 @@ def adapter_delta(backbone, r:int=8,  # bottleneck size
     else:
         base = {n: (torch.randn(s, generator=g) * 0.02 if n.endswith('.down') else torch.zeros(s)) for n, s in shapes.items()}
         gen = GENERATORS[generator](sum(_numel(s) for s in shapes.values()), **gen_kw)
-    return AdapterDelta(shapes, [(list(shapes), gen)], base).to(backbone.device)
+    return AdapterDelta(shapes, [(list(shapes), gen)], base).to(device_of(backbone))
 
 # %% ../nbs/10_intrinsic.ipynb #78e8debe
 def mixed_group_losses(logits, batch) -> torch.Tensor:
@@ -463,8 +463,8 @@ def _msf_fit(backbone, datas, P, cfg, key, path, target, progress):
     "The MSF training loop of `msf_train` (no cache lookup)."
     set_seed(cfg.seed); keep_freed_memory()  # as the trainer: reuse freed buffers
     backbone.freeze(); backbone.model.eval()
-    ae = PromptAE(tuple(P.shape[1:]), cfg.d_I, cfg.hidden, cfg.seed).to(backbone.device)  # initialised on the CPU, then moved
-    P = P.to(backbone.device)
+    ae = PromptAE(tuple(P.shape[1:]), cfg.d_I, cfg.hidden, cfg.seed).to(device_of(backbone))  # initialised on the CPU, then moved
+    P = P.to(device_of(backbone))
     opt = adamw(ae.parameters(), cfg.lr, cfg.weight_decay)
     best, best_sd, best_step, hist, run = None, {k: v.clone() for k, v in ae.state_dict().items()}, 0, [], []
     t0 = time.time()
@@ -483,6 +483,7 @@ def _msf_fit(backbone, datas, P, cfg, key, path, target, progress):
     else: best_step = cfg.steps
     meta = dict(key=key, cfg=asdict(cfg), tasks=[d.task.name for d in datas], best_step=best_step, best_dev=best, history=hist,
                 wall_time=time.time() - t0, trained=True, kernels=kernel_isa(), versions=package_versions())
+    ae = ae.cpu()  # as a cached one comes back (load_ae): on the CPU, whichever device trained it
     save_ae(ae, path, meta)
     return ae, path, meta
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 from .core import (set_seed, keep_freed_memory, atomic_write_json, ensure_writable, save_tensors, load_tensors,
-                                 package_versions, git_commit, pinned_isa, kernel_isa, one_device)
+                                 package_versions, git_commit, pinned_isa, kernel_isa, one_device, device_of)
 from .delta import Delta, save_delta
 from .metrics import compute_metrics
 
@@ -93,7 +93,7 @@ def batches(examples:list, bs:int):
 def predict(backbone, examples:list, task, delta:Delta|None=None, bs:int=64) -> list:
     "Predictions (class / choice ids, floats for regression, generated strings for generation) for `examples`."
     if delta is not None:  # generate θ once, not once per batch
-        t = delta.to(backbone.device).tensors(backbone.named_backbone_params()); prompt = t.pop('prompt', None); params = t or None
+        t = delta.to(device_of(backbone)).tensors(backbone.named_backbone_params()); prompt = t.pop('prompt', None); params = t or None
     else: prompt = params = None
     preds = []
     for chunk in batches(examples, bs):
@@ -218,7 +218,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
     ck_dir = Path(results_dir)/'checkpoints'/key
     set_seed(cfg.seed); keep_freed_memory()  # reuse freed gradient buffers instead of re-faulting their pages every step
     backbone.freeze(); backbone.model.eval()
-    if delta is not None: delta.to(backbone.device)  # beside the model (in place; a no-op when it is there)
+    if delta is not None: delta.to(device_of(backbone))  # beside the model (in place; a no-op when it is there)
     if cfg.max_steps > 0 and (delta is None or delta.n_trainable() == 0):
         raise ValueError("Nothing to train: pass a delta with trainable values, or max_steps=0 for zero-shot.")
     if cfg.max_steps > 0 and not data.train: raise ValueError(f"Task {task.name} has no training examples.")
@@ -273,7 +273,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
                n_test=len(data.test), fingerprint=fingerprint_examples(data)), delta=None if delta is None else delta.describe(),
                n_trainable=0 if delta is None else delta.n_trainable(), metrics=metrics, main_metric=mm,
                start_dev=loop.get('start_dev'), best_step=loop['best_step'], steps=loop['step'], status=loop['status'], failed_step=loop.get('failed_step'),
-               history=loop['history'], wall_time=time.time() - t0, versions=package_versions(), kernels=kernel_isa(), device=str(getattr(backbone, 'device', 'cpu')), git_commit=git_commit(),
+               history=loop['history'], wall_time=time.time() - t0, versions=package_versions(), kernels=kernel_isa(), device=str(device_of(backbone)), git_commit=git_commit(),
                delta_path=None if delta_path is None else str(delta_path.name))
     if rec['delta'] and len(rec['delta']['groups'][0]['names']) > 20:  # fine-tuning: don't list every weight name
         for g in rec['delta']['groups']: g['names'] = f"{len(g['names'])} tensors"

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from safetensors import safe_open
 from .backbones import Head
-from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors
+from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors, device_of
 from .delta import (Generator, Delta, register_generator, make_generator, random_orthonormal,
                                   finetune_delta, IdentityGenerator)
 from .train import TrainConfig, train, register_optimizer, run_key, record_path, adamw
@@ -411,12 +411,12 @@ def subspace_delta(backbone, basis,  # basis file (trajectory_basis / unified_ba
     if train_rest:
         rest = rest_names(params, pattern, head_unused(backbone, unused)); shapes.update({n: tuple(params[n].shape) for n in rest})
         groups.append((rest, IdentityGenerator(sum(params[n].numel() for n in rest))))
-    return Delta(shapes, groups).to(backbone.device)  # bases are read on the CPU, then moved (on a GPU they take D·d·4 bytes per layer there)
+    return Delta(shapes, groups).to(device_of(backbone))  # bases are read on the CPU, then moved (on a GPU they take D·d·4 bytes per layer there)
 
 def frozen_encoder_delta(backbone, pattern:str=LAYER_PATTERN, unused:str|None=None) -> Delta:
     "Only the embeddings and head train (the *Freeze* baseline)."
     params = backbone.named_backbone_params(); rest = rest_names(params, pattern, head_unused(backbone, unused))
-    return Delta({n: tuple(params[n].shape) for n in rest}, [(rest, IdentityGenerator(sum(params[n].numel() for n in rest)))]).to(backbone.device)
+    return Delta({n: tuple(params[n].shape) for n in rest}, [(rest, IdentityGenerator(sum(params[n].numel() for n in rest)))]).to(device_of(backbone))
 
 def subspace_dof(delta:Delta) -> int:
     "Degrees of freedom of the encoder re-parameterization: Σ_layers d (the ensemble does not add any)."
@@ -498,7 +498,7 @@ def disable_delta(backbone, positions:dict,  # layer prefix -> flat indices to h
     shapes = {n: tuple(params[n].shape) for n in params}
     groups = [(ns, DisableGenerator(sum(params[n].numel() for n in ns), positions=str(path), layer=p)) for p, ns in layers.items()]
     other = [n for n in params if not any(n in ns for ns in layers.values())]
-    return Delta(shapes, groups + [(other, IdentityGenerator(sum(params[n].numel() for n in other)))]).to(backbone.device)
+    return Delta(shapes, groups + [(other, IdentityGenerator(sum(params[n].numel() for n in other)))]).to(device_of(backbone))
 
 def random_positions(counts:dict,  # layer prefix -> how many
                      sizes:dict, seed:int=0) -> dict:  # layer prefix -> D
