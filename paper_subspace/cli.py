@@ -5,7 +5,7 @@
 # %% ../nbs/07_cli.ipynb #d3e9805e
 from __future__ import annotations
 import argparse, sys, os
-from .core import ISA_ENV, kernel_isa
+from .core import ISA_ENV, DEVICE_ENV, kernel_isa, resolve_device
 from .reproduce import TABLES, list_tables, run_table, check_table, TableError
 
 # %% auto #0
@@ -23,6 +23,9 @@ def cmd_reproduce(args):
     ids = args.tables or list(TABLES)
     extra = {k: getattr(args, k) for k in ('data_dir', 'results_dir', 'figures_dir') if getattr(args, k)}
     for t in ids: check_table(t)  # every id known before the first notebook runs
+    if args.device is not None:  # checked here (no GPU: an error now, not in the first notebook); the notebooks' kernels inherit it
+        os.environ[DEVICE_ENV] = str(resolve_device(args.device))
+    print(f"[reproduce] device: {resolve_device()}", flush=True)
     k = kernel_isa()  # numbers can depend on the CPU (README, Cross-machine numbers): say which one computes them
     print(f"[reproduce] CPU: {k['cpu']} ({k['cpu_id'] or 'family/model unknown'}; caches {k['caches']}; {k['threads']} threads)", flush=True)
     for t in ids:
@@ -48,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--figures-dir', default=None, help='tables and figures (default: figures/ in the checkout)')
     r.add_argument('--isa', default='native', choices=sorted(ISA_ENV),
                    help="CPU kernels: 'native' (default) the CPU's fastest; 'avx2' pins PyTorch, MKL and oneDNN to AVX2 kernels, as an AVX2-only CPU runs them (slower; not every table then matches across machines: README, Cross-machine numbers)")
+    r.add_argument('--device', default=None, help=f"where the models run: 'cpu', 'cuda', 'cuda:1', ... (default: ${DEVICE_ENV}, else CUDA when torch sees a GPU, else the CPU)")
     return p
 
 def main(argv=None) -> int:
