@@ -189,8 +189,7 @@ from torch.utils._pytree import tree_leaves
 
 class one_device(TorchDispatchMode):
     "Context manager: raise when an operator gets tensors on different devices (as CUDA would; CPU scalars, copies and indexing with CPU indices allowed). On `meta`, values read back (`.item()`, `bool()`) are stand-ins: True, 1, 1.0; `nonzero` selects everything."
-    _free = ('aten::copy_', 'aten::_to_copy', 'aten::index', 'aten::index_put_', 'aten::index_put', 'aten::_index_put_impl_',
-             'aten::lift_fresh', 'aten::_local_scalar_dense')
+    _free = ('aten::copy_', 'aten::_to_copy', 'aten::index', 'aten::index_put_', 'aten::index_put', 'aten::_index_put_impl_')
     def __enter__(self):  # meta `nonzero` (row selection in mixed batches) returns every index rather than raising
         import torch.fx.experimental._config as fx
         self._nz, fx.meta_nonzero_assume_all_nonzero = fx.meta_nonzero_assume_all_nonzero, True

@@ -463,8 +463,8 @@ def _msf_fit(backbone, datas, P, cfg, key, path, target, progress):
     "The MSF training loop of `msf_train` (no cache lookup)."
     set_seed(cfg.seed); keep_freed_memory()  # as the trainer: reuse freed buffers
     backbone.freeze(); backbone.model.eval()
-    ae = PromptAE(tuple(P.shape[1:]), cfg.d_I, cfg.hidden, cfg.seed).to(device_of(backbone))  # initialised on the CPU, then moved
-    P = P.to(device_of(backbone))
+    dev = device_of(backbone)
+    ae, P = PromptAE(tuple(P.shape[1:]), cfg.d_I, cfg.hidden, cfg.seed).to(dev), P.to(dev)  # initialised on the CPU, then moved
     opt = adamw(ae.parameters(), cfg.lr, cfg.weight_decay)
     best, best_sd, best_step, hist, run = None, {k: v.clone() for k, v in ae.state_dict().items()}, 0, [], []
     t0 = time.time()
