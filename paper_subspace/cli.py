@@ -23,13 +23,16 @@ def cmd_reproduce(args):
     ids = args.tables or list(TABLES)
     extra = {k: getattr(args, k) for k in ('data_dir', 'results_dir', 'figures_dir') if getattr(args, k)}
     for t in ids: check_table(t)  # every id known before the first notebook runs
+    if args.threads is not None:  # every table notebook has a `threads` parameter (default 2)
+        if args.threads < 1: raise ValueError(f"--threads must be a positive number of torch CPU threads, got {args.threads}; without it the notebooks use 2.")
+        extra['threads'] = args.threads
     if args.device is not None:  # checked here (no GPU: an error now, not in the first notebook); the notebooks' kernels inherit it
         os.environ[DEVICE_ENV] = str(resolve_device(args.device))
     print(f"[reproduce] device: {resolve_device()}", flush=True)
     k = kernel_isa()  # numbers can depend on the CPU (README, Cross-machine numbers): say which one computes them
     print(f"[reproduce] CPU: {k['cpu']} ({k['cpu_id'] or 'family/model unknown'}; caches {k['caches']}; {k['threads']} threads)", flush=True)
     for t in ids:
-        print(f'[reproduce] {t} (profile {args.profile}, CPU kernels: {args.isa}) ...', flush=True)
+        print(f"[reproduce] {t} (profile {args.profile}, CPU kernels: {args.isa}, torch threads: {args.threads or 'the notebook default, 2'}) ...", flush=True)
         out = run_table(t, args.profile, args.runs_dir, extra, tables_dir=args.tables_dir, isa=args.isa)
         print(f'[reproduce] {t}: done, executed notebook {out}', flush=True)
     return 0
@@ -51,6 +54,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--figures-dir', default=None, help='tables and figures (default: figures/ in the checkout)')
     r.add_argument('--isa', default='native', choices=sorted(ISA_ENV),
                    help="CPU kernels: 'native' (default) the CPU's fastest; 'avx2' pins PyTorch, MKL and oneDNN to AVX2 kernels, as an AVX2-only CPU runs them (slower; not every table then matches across machines: README, Cross-machine numbers)")
+    r.add_argument('--threads', type=int, default=None,
+                   help="torch CPU threads in each notebook (default: the notebooks' own, 2: a fixed count, so the numbers do not depend on the core count; 1 if the other core is busy)")
     r.add_argument('--device', default=None, help=f"where the models run: 'cpu', 'cuda', 'cuda:1', ... (default: ${DEVICE_ENV}, else CUDA when torch sees a GPU, else the CPU)")
     return p
 

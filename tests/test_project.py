@@ -60,6 +60,16 @@ def test_papermill_reads_every_parameter():
         got = {p.name for p in PythonTranslator.inspect(cell)}
         assert got == want, f'{nb.name}: papermill reads parameters {sorted(got)}, the cell assigns {sorted(want)}; keep one "=" per line'
 
+def test_table_notebooks_fix_their_thread_count():
+    "Every table notebook takes `threads` (what `reproduce --threads` sets) and applies it before any torch work: the CPU thread count changes low bits."
+    import ast
+    for nb in sorted((ROOT/'nbs'/'tables').glob('*.ipynb')):
+        cells = [c for c in nbformat.read(str(nb), as_version=4).cells if c.cell_type == 'code']
+        params = {t.id: s.value for s in ast.parse(cells[0].source).body if isinstance(s, ast.Assign) for t in s.targets}
+        assert 'threads' in params and ast.literal_eval(params['threads']) == 2, f'{nb.name}: no `threads = 2` parameter'
+        first = next(i for i, c in enumerate(cells) if 'torch.set_num_threads(threads)' in c.source)
+        assert not any(k in c.source for c in cells[1:first] for k in ('load_backbone(', 'IPTExperiment(', 'train(')), f'{nb.name}: torch work before set_num_threads'
+
 def test_module_notebook_imports_stand_alone():
     """The docs build (nbdev's `exec_show_docs`) executes every cell that contains an import, out of order: in a module
     notebook such a cell must hold imports only (or be exported), or it fails on test state defined in other cells."""
