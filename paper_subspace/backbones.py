@@ -183,7 +183,7 @@ class Head:
     special = True  # add the tokenizer's special tokens to inputs?
     priority = 1  # order in which heads are tried when inferring one (lowest first)
     unused = r'(^|\.)pooler\.'  # parameters this head never reads (BERT's pooler: no head here uses it); never trained by deltas over 'the rest'
-    def __init__(self, bb): self.bb, self.tok = bb, bb.tokenizer
+    def __init__(self, bb): self.bb, self.tok, self._fitted = bb, bb.tokenizer, {}  # _fitted: see `texts`
 
     @classmethod
     def fits(cls, archs:set, config) -> bool:
@@ -199,9 +199,14 @@ class Head:
     def cand_strings(self, strings:list) -> list[str]: return [self._space + s for s in strings]
 
     def texts(self, task, examples) -> list[str]:
-        "Templated inputs that fit in `max_len`."
+        "Templated inputs that fit in `max_len`; each example is fitted once per template and length, then remembered."
         t, mask = self.template(task)
-        return fit_texts(self.tok, t, examples, self.bb.max_len, mask, self.special)
+        key = (t, mask, self.bb.max_len, self.special)  # with the text fields, all `fit_texts` reads (the tokenizer is this head's)
+        if len(self._fitted) > 200_000: self._fitted = {}  # a bound on memory; refitting gives the same texts
+        ks = [(key, ex.get('text_a'), ex.get('text_b')) for ex in examples]
+        miss = list({k: ex for k, ex in zip(ks, examples) if k not in self._fitted}.items())
+        if miss: self._fitted.update(zip([k for k, _ in miss], fit_texts(self.tok, t, [ex for _, ex in miss], self.bb.max_len, mask, self.special)))
+        return [self._fitted[k] for k in ks]
 
     def tokenize_cands(self, strings:list, shared:bool) -> tuple:
         "Candidate token ids and mask (N, L); label words by default (no special tokens)."
