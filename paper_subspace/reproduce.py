@@ -12,7 +12,7 @@ from .core import repo_root, ensure_writable, kernel_env
 
 # %% auto #0
 __all__ = ['TABLES', 'Table', 'register_table', 'tables_dir', 'list_tables', 'TableError', 'check_parameters', 'check_table',
-           'run_table']
+           'quiet_kernel_args', 'run_table']
 
 # %% ../nbs/06_reproduce.ipynb #65923df8
 @dataclass
@@ -80,6 +80,13 @@ def check_table(table_id:str):
         raise TableError(f"Unknown table '{table_id}'. Close matches: {difflib.get_close_matches(table_id, TABLES) or '-'}; "
                          "`paper-subspace reproduce --list` lists them all.")
 
+def quiet_kernel_args(kernel_name:str) -> list:
+    "Command-line arguments that keep an IPython kernel's own log off the terminal (none for other kernels)."
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    try: argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    except NoSuchKernel: return []  # papermill then says the kernel is missing
+    return ['--IPKernelApp.log_level=CRITICAL'] if any('ipykernel' in a for a in argv) else []
+
 _checkout_tables_dir = tables_dir  # the argument below shadows the function's name
 
 def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=None, kernel:str|None=None,
@@ -93,7 +100,9 @@ def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=
     out = ensure_writable(Path(runs_dir))/f'{table_id}-{profile}.ipynb'
     params = dict(profile=profile, **(extra or {}))
     try:
-        with kernel_env(isa): pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name=kernel or 'python3', language='python', progress_bar=False)
+        kernel = kernel or 'python3'
+        with kernel_env(isa): pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name=kernel, language='python',
+                                                  progress_bar=False, extra_arguments=quiet_kernel_args(kernel))
     except pm.PapermillExecutionError as e:
         first = next((l for l in (e.source or '').splitlines() if l.strip()), '')[:80]
         raise TableError(f"Table '{table_id}' (profile {profile}) failed in cell [{e.exec_count}] ({first}): {e.ename}: {e.evalue}. "
