@@ -204,8 +204,8 @@ class Head:
         key = (t, mask, self.bb.max_len, self.special)  # with the text fields, all `fit_texts` reads (the tokenizer is this head's)
         if len(self._fitted) > 200_000: self._fitted = {}  # a bound on memory; refitting gives the same texts
         ks = [(key, ex.get('text_a'), ex.get('text_b')) for ex in examples]
-        miss = list({k: ex for k, ex in zip(ks, examples) if k not in self._fitted}.items())
-        if miss: self._fitted.update(zip([k for k, _ in miss], fit_texts(self.tok, t, [ex for _, ex in miss], self.bb.max_len, mask, self.special)))
+        miss = {k: ex for k, ex in zip(ks, examples) if k not in self._fitted}  # each new text once
+        if miss: self._fitted.update(zip(miss, fit_texts(self.tok, t, list(miss.values()), self.bb.max_len, mask, self.special)))
         return [self._fitted[k] for k in ks]
 
     def tokenize_cands(self, strings:list, shared:bool) -> tuple:
