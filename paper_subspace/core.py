@@ -14,7 +14,7 @@ __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLO
            'ensure_writable', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'load_tensors',
            'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity',
            'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory', 'rss_anon_mb',
-           'HubUnavailableError', 'hub_unavailable', 'resolve_model_source']
+           'HubUnavailableError', 'offline_switch', 'hub_unavailable', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -237,10 +237,13 @@ def _hub_reachable(host='huggingface.co', port=443, timeout=2.0) -> bool:
         with socket.create_connection((host, port), timeout=timeout): return True
     except OSError: return False
 
+def offline_switch(switches=('HF_HUB_OFFLINE',)) -> str|None:
+    "The first of these offline environment variables that is set, else `None`."
+    return next((v for v in switches if os.environ.get(v, '0').lower() in ('1', 'true', 'yes')), None)
+
 def hub_unavailable(switches=('HF_HUB_OFFLINE',)) -> str|None:  # offline environment variables that apply to the caller
     "`None` if the Hugging Face Hub can be used now; otherwise why not (a switch that is set, or the failed probe)."
-    for v in switches:
-        if os.environ.get(v, '0').lower() in ('1', 'true', 'yes'): return f"{v}=1 is set (unset it to use the Hub)"
+    if v := offline_switch(switches): return f"{v}=1 is set (unset it to use the Hub)"
     if not _hub_reachable(): return "huggingface.co is not reachable from this machine"
     return None
 

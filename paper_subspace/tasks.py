@@ -8,7 +8,7 @@ import os, csv, json, difflib, functools, math
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
-from .core import data_dir as _data_dir, HubUnavailableError, hub_unavailable
+from .core import data_dir as _data_dir, HubUnavailableError, hub_unavailable, offline_switch
 from .metrics import METRICS
 
 # %% auto #0
@@ -672,12 +672,21 @@ def load_hub_task(task, k=None, seed=13, max_test=None, split_seed=None) -> Task
     task = get_task(task)
     if task.hf is None or ('hf_cols' not in task.src and 'row' not in task.src):
         raise ValueError(f"Task {task.name!r} has no Hugging Face dataset configured; load it from the offline corpus (source='local').")
-    hf = '/'.join(filter(None, task.hf))
-    why = hub_unavailable(('HF_DATASETS_OFFLINE', 'HF_HUB_OFFLINE'))
-    if why: raise HubUnavailableError(f"Cannot load {task.name!r} from the Hugging Face Hub ({hf}): {why}. To work offline, use "
-                                      "source='local' with the offline corpus (data_dir=... or $PAPER_SUBSPACE_DATA).")
+    hf, sw = '/'.join(filter(None, task.hf)), ('HF_DATASETS_OFFLINE', 'HF_HUB_OFFLINE')
+    why = hub_unavailable(sw)
+    local = "To work offline, use source='local' with the offline corpus (data_dir=... or $PAPER_SUBSPACE_DATA)"
+    if why and not offline_switch(sw):  # no switch: `datasets` would try the network (retries) before its cache
+        raise HubUnavailableError(f"Cannot load {task.name!r} from the Hugging Face Hub ({hf}): {why}. {local}, or set HF_DATASETS_OFFLINE=1 "
+                                  "before starting Python to read a copy from your local datasets cache.")
     import datasets
-    dd = datasets.load_dataset(*[h for h in task.hf if h])
+    if why and not datasets.config.HF_HUB_OFFLINE:  # it reads the switches once, at import
+        raise HubUnavailableError(f"Cannot load {task.name!r} ({hf}): {why}, but `datasets` was imported before it was set and would go "
+                                  "online: set it before starting Python to read your local datasets cache.")
+    try: dd = datasets.load_dataset(*[h for h in task.hf if h])  # offline (a switch set): the local datasets cache only
+    except (OSError, ValueError) as e:  # ConnectionError / FileNotFoundError / ValueError: no cached copy of it
+        if not why: raise
+        raise HubUnavailableError(f"Cannot load {task.name!r} ({hf}): {why}, and the local datasets cache has no copy of it "
+                                  f"({type(e).__name__}: {str(e)[:200]}). {local}.") from None
     test_split = task.src.get('hf_test', 'validation' if 'validation' in dd else 'test')
     pools = _pools(_hub_examples(task, dd['train']), None, _hub_examples(task, dd[test_split]), [f'hub:{hf}:train', f'hub:{hf}:{test_split}'])
     k = default_k(task) if k is None else k
