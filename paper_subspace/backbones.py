@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_backbones.ipynb #a8eabcb0
 from __future__ import annotations
-import json, re, difflib
+import json, re, difflib, warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +17,13 @@ from transformers.modeling_outputs import BaseModelOutput
 from transformers.models.auto.modeling_auto import (MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_FOR_MASKED_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES)
-from .core import resolve_model_source, resolve_device
+from .core import resolve_model_source, resolve_device, hub_unavailable, HubUnavailableError
 
 # %% auto #0
 __all__ = ['POOLINGS', 'KINDS', 'HEADS', 'render', 'fit_texts', 'register_pooling', 'mean_pool', 'cls_pool', 'max_pool',
-           'mean_sqrt_len_pool', 'last_pool', 'read_pooling', 'pool', 'Kind', 'register_head', 'Head', 'SimilarityHead',
-           'MLMHead', 'CausalHead', 'Seq2SeqHead', 'ClassifierHead', 'Backbone', 'infer_head', 'load_backbone']
+           'mean_sqrt_len_pool', 'last_pool', 'model_file', 'read_pooling', 'pool', 'Kind', 'register_head', 'Head',
+           'SimilarityHead', 'MLMHead', 'CausalHead', 'Seq2SeqHead', 'ClassifierHead', 'Backbone', 'infer_head',
+           'load_backbone']
 
 # %% ../nbs/03_backbones.ipynb #b9ee8f1a
 _SLOT = re.compile(r'\{(text_a|text_b|mask)\}')
@@ -88,10 +89,33 @@ def last_pool(h, mask): return h[torch.arange(h.shape[0]), mask.sum(1).long() - 
 _ST_MODES = {'pooling_mode_cls_token': 'cls', 'pooling_mode_mean_tokens': 'mean', 'pooling_mode_max_tokens': 'max',
              'pooling_mode_mean_sqrt_len_tokens': 'mean_sqrt_len', 'pooling_mode_lasttoken': 'lasttoken'}
 
-def read_pooling(path) -> tuple:
-    "Pooling mode(s) of a sentence-transformers folder (`1_Pooling/config.json`), else `('mean',)`."
-    f = Path(str(path))/'1_Pooling'/'config.json'
-    if not f.exists(): return ('mean',)
+def model_file(src, rel:str) -> Path|None:
+    "File `rel` of model `src`: in a local folder, else (a Hub name) from the local Hugging Face cache, else the Hub; None if it has none."
+    p = Path(str(src)).expanduser()
+    if p.exists(): return p/rel if (p/rel).is_file() else None
+    from huggingface_hub import try_to_load_from_cache, hf_hub_download
+    from huggingface_hub.errors import EntryNotFoundError, HFValidationError
+    try: hit = try_to_load_from_cache(str(src), rel)
+    except HFValidationError: return None  # neither a folder nor a Hub name
+    if isinstance(hit, str): return Path(hit)
+    if hit is not None: return None  # the cache records that the repository has no such file
+    if why := hub_unavailable(('HF_HUB_OFFLINE',)):
+        raise HubUnavailableError(f"{src}: {rel} is not in the local Hugging Face cache and {why}.")
+    try: return Path(hf_hub_download(str(src), rel))
+    except EntryNotFoundError: return None
+
+def _pooling_config(src) -> Path|None:
+    "The Pooling module's config of a sentence-transformers model: where its `modules.json` says, else `1_Pooling/`."
+    mods = model_file(src, 'modules.json')
+    sub = next((m['path'] for m in json.loads(mods.read_text()) if m.get('type', '').endswith('models.Pooling')), '1_Pooling') if mods else '1_Pooling'
+    return model_file(src, f'{sub}/config.json')
+
+def read_pooling(src) -> tuple:  # a model folder or Hub name
+    "Pooling mode(s) of a sentence-transformers model (its Pooling module's config), else `('mean',)`."
+    try: f = _pooling_config(src)
+    except HubUnavailableError as e:
+        warnings.warn(f"{e} Pooling by 'mean'; pass pooling=... to load_backbone if this model pools otherwise."); return ('mean',)
+    if f is None: return ('mean',)
     cfg = json.loads(f.read_text())
     on = [k for k, v in cfg.items() if k.startswith('pooling_mode') and v is True]
     bad = [k for k in on if k not in _ST_MODES]
