@@ -764,6 +764,6 @@ def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hu
             model, tokenizer = HEADS[head].auto_cls.from_pretrained(src, **kw), AutoTokenizer.from_pretrained(src)
         model.eval()
     if device is not None or not isinstance(name, nn.Module): model = model.to(resolve_device(device))
-    pooling = tuple([pooling] if isinstance(pooling, str) else pooling or (read_pooling(src) if src else ('mean',)))
+    pooling = tuple([pooling] if isinstance(pooling, str) else pooling or (read_pooling(src) if src and head == 'similarity' else ('mean',)))  # only this head pools
     return Backbone(model, tokenizer, head, max_len=max_len, temperature=temperature, pooling=pooling, max_target_len=max_target_len, num_beams=num_beams,
                     name=str(name) if not isinstance(name, nn.Module) else type(name).__name__)
