@@ -382,11 +382,11 @@ def _lmbff(name, d, labels, words, descs, template, category, cols=None, ext='ts
                               aliases=tuple(aliases) + (d.lower(),), fmt='lmbff', src=src, **kw))
 
 _rev = lambda what: [f"The {what} was bad.", f"The {what} was good."]  # beat 'This review is negative.' zero-shot with MiniLM (SST-2 72% vs 68%)
-_lmbff('sst2', 'SST-2', *POSNEG, _rev('movie'), SENT_T, 'sentiment', ('sentence', None, 'label'), hf=('glue', 'sst2'), aliases=('glue-sst2', 'sst-2'), src={'hf_cols': ('sentence', None, 'label')})
+_lmbff('sst2', 'SST-2', *POSNEG, _rev('movie'), SENT_T, 'sentiment', ('sentence', None, 'label'), hf=('nyu-mll/glue', 'sst2'), aliases=('glue-sst2', 'sst-2'), src={'hf_cols': ('sentence', None, 'label')})
 _lmbff('sst5', 'sst-5', ['very negative', 'negative', 'neutral', 'positive', 'very positive'], ['terrible', 'bad', 'okay', 'good', 'great'],
        [f'The movie was {w}.' for w in ('terrible', 'bad', 'okay', 'good', 'great')],
        SENT_T, 'sentiment', ext='csv', hf=('SetFit/sst5', None), src={'hf_cols': ('text', None, 'label')})
-_lmbff('mr', 'mr', *POSNEG, _rev('movie'), SENT_T, 'sentiment', ext='csv', hf=('rotten_tomatoes', None), aliases=('rotten_tomatoes',), src={'hf_cols': ('text', None, 'label')})
+_lmbff('mr', 'mr', *POSNEG, _rev('movie'), SENT_T, 'sentiment', ext='csv', hf=('cornell-movie-review-data/rotten_tomatoes', None), aliases=('rotten_tomatoes',), src={'hf_cols': ('text', None, 'label')})
 _lmbff('cr', 'cr', *POSNEG, _rev('product'), SENT_T, 'sentiment', ext='csv', hf=('SetFit/SentEval-CR', None), src={'hf_cols': ('text', None, 'label')})
 _lmbff('mpqa', 'mpqa', *POSNEG, ['This phrase expresses a negative opinion.', 'This phrase expresses a positive opinion.'], SENT_T, 'sentiment', ext='csv')
 _lmbff('subj', 'subj', ['subjective', 'objective'], ['subjective', 'objective'], ['This sentence is a subjective opinion.', 'This sentence is an objective description of facts.'],
@@ -394,36 +394,36 @@ _lmbff('subj', 'subj', ['subjective', 'objective'], ['subjective', 'objective'],
 _lmbff('trec', 'trec', ['description', 'entity', 'expression', 'human', 'location', 'number'], ['Description', 'Entity', 'Expression', 'Human', 'Location', 'Number'],
        ['This question asks for a description or explanation.', 'This question asks about a thing or entity.', 'This question asks what an abbreviation stands for.',
         'This question asks about a person.', 'This question asks about a place.', 'This question asks for a number, date or amount.'],
-       '{mask} : {text_a}', 'question_type', ext='csv', hf=('trec', None),
+       '{mask} : {text_a}', 'question_type', ext='csv', hf=('CogComp/trec', None),
        src={'hf_cols': ('text', None, 'coarse_label'), 'hf_label_order': ('expression', 'entity', 'description', 'human', 'location', 'number')})
 _lmbff('cola', 'CoLA', ['unacceptable', 'acceptable'], ['incorrect', 'correct'], ['This sentence is grammatically incorrect.', 'This sentence is grammatically correct.'],
-       '{text_a} This is {mask} .', 'linguistic', (3, None, 1), metrics=('mcc', 'accuracy'), hf=('glue', 'cola'), aliases=('glue-cola',),
+       '{text_a} This is {mask} .', 'linguistic', (3, None, 1), metrics=('mcc', 'accuracy'), hf=('nyu-mll/glue', 'cola'), aliases=('glue-cola',),
        src={'header': False, 'hf_cols': ('sentence', None, 'label')})
 _NLI3 = (['contradiction', 'entailment', 'neutral'], ['No', 'Yes', 'Maybe'],
          ['The two sentences contradict each other.', 'The second sentence follows from the first.', 'The two sentences are unrelated.'])
-_lmbff('mnli', 'MNLI', *_NLI3, NLI_T, 'nli', ('sentence1', 'sentence2', 'gold_label'), hf=('glue', 'mnli'), aliases=('glue-mnli',),
+_lmbff('mnli', 'MNLI', *_NLI3, NLI_T, 'nli', ('sentence1', 'sentence2', 'gold_label'), hf=('nyu-mll/glue', 'mnli'), aliases=('glue-mnli',),
        src={'dev': 'dev_matched', 'test': 'test_matched', 'hf_cols': ('premise', 'hypothesis', 'label'), 'hf_test': 'validation_matched'})
-_lmbff('snli', 'SNLI', *_NLI3, NLI_T, 'nli', ('sentence1', 'sentence2', 'gold_label'), hf=('snli', None), src={'hf_cols': ('premise', 'hypothesis', 'label')})
+_lmbff('snli', 'SNLI', *_NLI3, NLI_T, 'nli', ('sentence1', 'sentence2', 'gold_label'), hf=('stanfordnlp/snli', None), src={'hf_cols': ('premise', 'hypothesis', 'label')})
 _ENT2 = (['entailment', 'not_entailment'], ['Yes', 'No'])
 _lmbff('qnli', 'QNLI', *_ENT2, ['The sentence answers the question.', 'The sentence does not answer the question.'], NLI_T, 'nli', ('question', 'sentence', 'label'),
-       hf=('glue', 'qnli'), aliases=('glue-qnli',), src={'hf_cols': ('question', 'sentence', 'label')})
+       hf=('nyu-mll/glue', 'qnli'), aliases=('glue-qnli',), src={'hf_cols': ('question', 'sentence', 'label')})
 _lmbff('rte', 'RTE', *_ENT2, ['The second sentence follows from the first.', 'The second sentence does not follow from the first.'], NLI_T, 'nli', ('sentence1', 'sentence2', 'label'),
-       hf=('glue', 'rte'), aliases=('glue-rte',), src={'hf_cols': ('sentence1', 'sentence2', 'label')})
+       hf=('nyu-mll/glue', 'rte'), aliases=('glue-rte',), src={'hf_cols': ('sentence1', 'sentence2', 'label')})
 _lmbff('mrpc', 'MRPC', ['not_equivalent', 'equivalent'], ['No', 'Yes'], ['The two sentences mean different things.', 'The two sentences mean the same thing.'],
-       PARA_T, 'paraphrase', ('#1 String', '#2 String', 'Quality'), metrics=('f1_macro', 'accuracy'), hf=('glue', 'mrpc'), aliases=('glue-mrpc',),
+       PARA_T, 'paraphrase', ('#1 String', '#2 String', 'Quality'), metrics=('f1_macro', 'accuracy'), hf=('nyu-mll/glue', 'mrpc'), aliases=('glue-mrpc',),
        src={'hf_cols': ('sentence1', 'sentence2', 'label')})
 _lmbff('qqp', 'QQP', ['not_duplicate', 'duplicate'], ['No', 'Yes'], ['The two questions ask different things.', 'The two questions ask the same thing.'],
-       PARA_T, 'paraphrase', ('question1', 'question2', 'is_duplicate'), metrics=('f1_macro', 'accuracy'), hf=('glue', 'qqp'), aliases=('glue-qqp',),
+       PARA_T, 'paraphrase', ('question1', 'question2', 'is_duplicate'), metrics=('f1_macro', 'accuracy'), hf=('nyu-mll/glue', 'qqp'), aliases=('glue-qqp',),
        src={'hf_cols': ('question1', 'question2', 'label')})
 _lmbff('stsb', 'STS-B', ['low', 'high'], ['No', 'Yes'], ['The two sentences mean different things.', 'The two sentences mean the same thing.'],
-       PARA_T, 'similarity', ('sentence1', 'sentence2', 'score'), metrics=('pearson', 'spearman'), hf=('glue', 'stsb'), aliases=('glue-stsb',),
+       PARA_T, 'similarity', ('sentence1', 'sentence2', 'score'), metrics=('pearson', 'spearman'), hf=('nyu-mll/glue', 'stsb'), aliases=('glue-stsb',),
        kind='regression', label_range=(0.0, 5.0), src={'hf_cols': ('sentence1', 'sentence2', 'label')})
 
 # %% ../nbs/01_tasks.ipynb #ddf7fe95
 def _fewglue(name, d, row, kind, category, labels, words, descs, template, metrics=('accuracy',), aliases=()):
     "Register a FewGLUE task (folder `d`, record converter `row`)."
     return register_task(Task(f'superglue-{name}', kind, category, list(labels), _verb(labels, words, descs), metrics, pair=True,
-                              template=template, source='fewglue', hf=('super_glue', name), aliases=tuple(aliases),
+                              template=template, source='fewglue', hf=('aps/super_glue', name), aliases=tuple(aliases),
                               fmt='fewglue', src={'dir': d, 'row': row}))
 
 _YN = (['false', 'true'], ['No', 'Yes'])
@@ -449,7 +449,7 @@ def _tweet(sub, category, labels, words, descs, template=SENT_T, metrics=('accur
     "Register a TweetEval task (folder `sub`)."
     name = 'tweet_eval-' + sub.replace('/', '_')
     return register_task(Task(name, 'classification', category, list(labels), _verb(labels, words, descs), metrics, template=template,
-                              source='tweeteval', hf=('tweet_eval', sub.replace('/', '_')), aliases=(name.replace('tweet_eval', 'tweeteval'),),
+                              source='tweeteval', hf=('cardiffnlp/tweet_eval', sub.replace('/', '_')), aliases=(name.replace('tweet_eval', 'tweeteval'),),
                               fmt='tweeteval', src={'dir': sub, 'hf_cols': ('text', None, 'label')}))
 
 _EMOJI = [('red_heart', 'heart', 'red heart'), ('heart_eyes', 'love', 'smiling face with heart eyes'), ('tears_of_joy', 'laughing', 'face with tears of joy'),
@@ -487,18 +487,18 @@ def _textcls(name, d, category, labels, words, descs, template, hf=None, aliases
 _STARS = (['1 star', '2 stars', '3 stars', '4 stars', '5 stars'], ['terrible', 'bad', 'okay', 'good', 'great'])
 _stars = lambda what: [f'The {what} was {w}.' for w in ('terrible', 'bad', 'okay', 'good', 'great')]
 _textcls('imdb', 'aclImdb', 'sentiment', ['positive', 'negative'], ['great', 'terrible'], ['The movie was good.', 'The movie was bad.'],
-         SENT_T, hf=('imdb', None), aliases=('aclimdb',), hf_cols=('text', None, 'label'), hf_order=('negative', 'positive'))
+         SENT_T, hf=('stanfordnlp/imdb', None), aliases=('aclimdb',), hf_cols=('text', None, 'label'), hf_order=('negative', 'positive'))
 _textcls('ag_news', 'ag_news', 'topic', ['world', 'sports', 'business', 'sci/tech'], ['World', 'Sports', 'Business', 'Tech'],
          ['This article is world news.', 'This article is sports news.', 'This article is business news.', 'This article is science and technology news.'],
-         '{mask} News: {text_a}', hf=('ag_news', None), hf_cols=('text', None, 'label'))
+         '{mask} News: {text_a}', hf=('fancyzhx/ag_news', None), hf_cols=('text', None, 'label'))
 _textcls('amazon_review', 'amazon_review', 'sentiment', *_STARS, _stars('product'), SENT_T, aliases=('amazon',))
 _YAHOO = [('society', 'Society', 'society and culture'), ('science', 'Science', 'science and mathematics'), ('health', 'Health', 'health'),
           ('education', 'Education', 'education and reference'), ('computers', 'Computers', 'computers and the internet'), ('sports', 'Sports', 'sports'),
           ('business', 'Business', 'business and finance'), ('entertainment', 'Entertainment', 'entertainment and music'),
           ('family', 'Family', 'family and relationships'), ('politics', 'Politics', 'politics and government')]
 _textcls('yahoo_answers', 'yahoo_answers', 'topic', [y[0] for y in _YAHOO], [y[1] for y in _YAHOO], [f'This question is about {y[2]}.' for y in _YAHOO],
-         '{mask} question: {text_a}', hf=('yahoo_answers_topics', None), aliases=('yahoo_answers_topics', 'yahoo'), hf_cols=('question_title', None, 'topic'))
-_textcls('yelp_review', 'yelp_review', 'sentiment', *_STARS, _stars('place'), SENT_T, hf=('yelp_review_full', None),
+         '{mask} question: {text_a}', hf=('community-datasets/yahoo_answers_topics', None), aliases=('yahoo_answers_topics', 'yahoo'), hf_cols=('question_title', None, 'topic'))
+_textcls('yelp_review', 'yelp_review', 'sentiment', *_STARS, _stars('place'), SENT_T, hf=('Yelp/yelp_review_full', None),
          aliases=('yelp_review_full', 'yelp'), hf_cols=('text', None, 'label'))
 
 # %% ../nbs/01_tasks.ipynb #5edf33c5
