@@ -680,8 +680,9 @@ def load_hub_task(task, k=None, seed=13, max_test=None, split_seed=None) -> Task
                                   "before starting Python to read a copy from your local datasets cache.")
     import datasets
     if why and not datasets.config.HF_HUB_OFFLINE:  # it reads the switches once, at import
-        raise HubUnavailableError(f"Cannot load {task.name!r} ({hf}): {why}, but `datasets` was imported before it was set and would go "
-                                  "online: set it before starting Python to read your local datasets cache.")
+        raise HubUnavailableError(f"Cannot load {task.name!r} ({hf}): {why}, but `datasets` is not in offline mode and would go online: it "
+                                  "reads HF_DATASETS_OFFLINE, else HF_HUB_OFFLINE, once, when imported. Set the switch before starting "
+                                  "Python (and leave HF_DATASETS_OFFLINE unset or 1) to read your local datasets cache.")
     try: dd = datasets.load_dataset(*[h for h in task.hf if h])  # offline (a switch set): the local datasets cache only
     except (OSError, ValueError) as e:  # ConnectionError / FileNotFoundError / ValueError: no cached copy of it
         if not why: raise
