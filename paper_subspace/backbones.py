@@ -17,7 +17,7 @@ from transformers.modeling_outputs import BaseModelOutput
 from transformers.models.auto.modeling_auto import (MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_FOR_MASKED_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES)
-from .core import resolve_model_source, resolve_device, hub_unavailable, HubUnavailableError
+from .core import resolve_model_source, resolve_device, hub_unavailable, HubUnavailableError, hf_cached
 
 # %% auto #0
 __all__ = ['POOLINGS', 'KINDS', 'HEADS', 'render', 'fit_texts', 'register_pooling', 'mean_pool', 'cls_pool', 'max_pool',
@@ -93,10 +93,12 @@ def model_file(src, rel:str) -> Path|None:
     "File `rel` of model `src`: in a local folder, else (a Hub name) from the local Hugging Face cache, else the Hub; None if it has none."
     p = Path(str(src)).expanduser()
     if p.exists(): return p/rel if (p/rel).is_file() else None
-    from huggingface_hub import try_to_load_from_cache, hf_hub_download
+    from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import EntryNotFoundError, HFValidationError
-    try: hit = try_to_load_from_cache(str(src), rel)
+    from huggingface_hub.utils import validate_repo_id
+    try: validate_repo_id(str(src))
     except HFValidationError: return None  # neither a folder nor a Hub name
+    hit = hf_cached(str(src), rel)
     if isinstance(hit, str): return Path(hit)
     if hit is not None: return None  # the cache records that the repository has no such file
     if why := hub_unavailable(('HF_HUB_OFFLINE',)):

@@ -15,7 +15,8 @@ __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLO
            'ensure_writable', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'load_tensors',
            'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity',
            'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory', 'rss_anon_mb',
-           'HubUnavailableError', 'hub_endpoint', 'offline_switch', 'hub_unavailable', 'resolve_model_source']
+           'HubUnavailableError', 'hub_endpoint', 'offline_switch', 'hub_unavailable', 'hf_cached',
+           'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -254,17 +255,18 @@ def hub_unavailable(switches=('HF_HUB_OFFLINE',)) -> str|None:  # offline enviro
     if not _hub_reachable(): return f"{hub_endpoint()[0]} is not reachable from this machine"
     return None
 
-def _in_hf_cache(name:str) -> bool:
+def hf_cached(name:str, rel:str):
+    "What the local Hugging Face cache knows of file `rel` of Hub repo `name`: its path (str), a marker that the repo lacks it, or None (unknown, or not a Hub name)."
     try:
         from huggingface_hub import try_to_load_from_cache
-        return isinstance(try_to_load_from_cache(name, 'config.json'), str)
-    except Exception: return False
+        return try_to_load_from_cache(name, rel)
+    except Exception: return None
 
 def resolve_model_source(name) -> str:
     "A local path for `name` if it is one; otherwise check the Hub is usable for `name` and return it."
     p = Path(str(name)).expanduser()
     if p.exists(): return str(p)
-    if _in_hf_cache(str(name)): return str(name)
+    if isinstance(hf_cached(str(name), 'config.json'), str): return str(name)
     why = hub_unavailable(('HF_HUB_OFFLINE',))
     if why:
         raise HubUnavailableError(
