@@ -512,7 +512,7 @@ def paper_metric(task_name:str) -> str: return PAPER_METRIC.get(task_name, 'accu
 
 GLUE8 = ['cola', 'mrpc', 'sst2', 'stsb', 'qqp', 'mnli', 'qnli', 'rte']
 PROFILES = {
-    'paper': dict(backbones=['bert-base-cased', 'roberta-base'], tasks=GLUE8, source='hub', k=10**9, seeds=[1, 2, 3, 4, 5],
+    'paper': dict(backbones=['google-bert/bert-base-cased', 'FacebookAI/roberta-base'], tasks=GLUE8, source='hub', k=10**9, seeds=[1, 2, 3, 4, 5],
                   max_len=128, max_test=None, t=32, t_override={'mnli': 64}, ft_lr=5e-5, bs=8, eval_epochs=1,
                   sub_epochs=3, sub_steps=None, sub_lr=0.01, h=16, init_std=0.01, dims=[8, 16, 32], fig4_task='mrpc',
                   top1_tasks=None,  # Table 3's Top-1 disabled run on every task
