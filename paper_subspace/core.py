@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #bae4ff93
 from __future__ import annotations
-import os, sys, json, ctypes, socket, random, subprocess, tempfile, importlib.metadata
+import os, sys, json, time, ctypes, socket, random, subprocess, tempfile, importlib.metadata
 from pathlib import Path
 from urllib.parse import urlparse
 from contextlib import contextmanager
@@ -239,11 +239,18 @@ def hub_endpoint() -> tuple[str, int]:
     u = urlparse(os.environ.get('HF_ENDPOINT') or 'https://huggingface.co')
     return u.hostname or 'huggingface.co', u.port or (80 if u.scheme == 'http' else 443)
 
-def _hub_reachable(host=None, port=None, timeout=2.0) -> bool:
+_PROBES = {}  # (host, port) -> (time.monotonic() of the probe, reachable)
+
+def _hub_reachable(host=None, port=None, timeout=2.0, ttl=60.0) -> bool:
+    "Does a TCP connection to the Hub (or `host:port`) open within `timeout` s? An answer is reused for `ttl` s."
     if host is None: host, port = hub_endpoint()
+    t, ok = _PROBES.get((host, port), (None, None))
+    if t is not None and time.monotonic() - t < ttl: return ok
     try:
-        with socket.create_connection((host, port), timeout=timeout): return True
-    except OSError: return False
+        with socket.create_connection((host, port), timeout=timeout): ok = True
+    except OSError: ok = False
+    _PROBES[(host, port)] = (time.monotonic(), ok)
+    return ok
 
 def offline_switch(switches=('HF_HUB_OFFLINE',)) -> str|None:
     "The first of these offline environment variables that is set, else `None`."
