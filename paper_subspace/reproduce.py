@@ -105,6 +105,6 @@ def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=
                                                   progress_bar=False, extra_arguments=quiet_kernel_args(kernel))
     except pm.PapermillExecutionError as e:
         first = next((l for l in (e.source or '').splitlines() if l.strip()), '')[:80]
-        raise TableError(f"Table '{table_id}' (profile {profile}) failed in cell [{e.exec_count}] ({first}): {e.ename}: {e.evalue}. "
+        raise TableError(f"Table '{table_id}' (profile {profile}) failed in cell [{e.exec_count}] ({first}): {e.ename}: {(e.evalue or '').rstrip().rstrip('.')}. "
                          f"The executed notebook with the traceback is {out}.") from None
     return out
