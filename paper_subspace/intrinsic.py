@@ -17,9 +17,9 @@ from .train import train, fingerprint_examples, fingerprint_tensors, backbone_id
 __all__ = ['ADAPTER_SITES', 'MSF_VERSION', 'IPT_PROFILES', 'PromptAE', 'check_ae_shape', 'save_ae', 'load_ae',
            'fit_reconstruction', 'MSFGenerator', 'ist_delta', 'random_ae', 'hadamard', 'fwht', 'FastfoodGenerator',
            'dense_matrix', 'fastfood_delta', 'adapter_sites', 'AdapterDelta', 'adapters_on', 'adapter_delta',
-           'mixed_group_losses', 'MSFConfig', 'msf_draw', 'msf_loss', 'msf_loss_loop', 'fixed_delta', 'msf_key',
-           'msf_train', 'read_split', 'run_pt', 'run_ist', 'record_delta', 'trained_prompt', 'intrinsic_vector',
-           'score', 'eval_prompt', 'make_splits', 'pool_of', 'IPTExperiment']
+           'mixed_group_losses', 'MSFConfig', 'msf_draw', 'msf_loss', 'msf_loss_loop', 'fixed_delta', 'stride_subset',
+           'msf_key', 'msf_train', 'read_split', 'run_pt', 'run_ist', 'record_delta', 'trained_prompt',
+           'intrinsic_vector', 'score', 'eval_prompt', 'make_splits', 'pool_of', 'IPTExperiment']
 
 # %% ../nbs/10_intrinsic.ipynb #922ad581
 class PromptAE(nn.Module):
@@ -365,8 +365,9 @@ def _cyc(n:int, k:int, step:int, seed:int) -> list:
     return out
 
 def msf_draw(datas:list, cfg:MSFConfig, step:int) -> list:
-    "The (task index, example indices) groups of MSF step `step`."
-    ts = _cyc(len(datas), min(cfg.tasks_per_step, len(datas)), step, cfg.seed)
+    "The (task index, example indices) groups of MSF step `step`: distinct tasks (a seeded subset per step), each with `per_task` examples."
+    k = min(cfg.tasks_per_step, len(datas))
+    ts = torch.randperm(len(datas), generator=torch.Generator().manual_seed(cfg.seed * 100_003 + step))[:k].tolist()
     return [(t, _cyc(len(datas[t].train), cfg.per_task, step, cfg.seed + 7919 * (t + 1))) for t in ts]
 
 def _apply(backbone, batch, rows, target):
@@ -403,29 +404,28 @@ def fixed_delta(P:torch.Tensor) -> Delta:
     "A prompt delta holding `P` (n, d) as is (nothing trains): to evaluate reconstructed prompts."
     return Delta({'prompt': tuple(P.shape)}, [(['prompt'], IdentityGenerator(P.numel()))], base={'prompt': P.detach().clone()}).to(P.device)
 
+def stride_subset(xs:list, cap:int|None) -> list:
+    "At most `cap` items of `xs`, every ⌈len/cap⌉-th: each label keeps its share whether `xs` is shuffled or sorted by label."
+    return xs if not cap else xs[::max(1, math.ceil(len(xs) / cap))]
+
 def _dev_score(backbone, ae, datas, P, cfg, target=None) -> float:
-    "Mean dev main metric over the tasks with their reconstructed prompts (or adapters)."
+    "Mean dev main metric over the tasks with their reconstructed prompts (or adapters), on each dev set's `stride_subset`."
     scores = []
     with torch.no_grad(): R = ae(P)
     for t, data in enumerate(datas):
-        dv = data.dev[:cfg.dev_max]
-        if target is None: s = evaluate(backbone, dv, data.task, fixed_delta(R[t]), 64)
-        else:
-            with torch.no_grad(): target.set_rows(R[t:t+1].reshape(1, -1).expand(len(dv), -1))
-            s = _eval_rows(backbone, dv, data.task, target, R[t])
+        dv = stride_subset(data.dev, cfg.dev_max)
+        s = evaluate(backbone, dv, data.task, fixed_delta(R[t]), 64) if target is None else _eval_rows(backbone, dv, data.task, target, R[t])
         scores.append(s.get(data.task.metrics[0], 0.0))
     return float(sum(scores) / len(scores))
 
 def _eval_rows(backbone, examples, task, target, flat):
-    from paper_subspace.metrics import compute_metrics
-    preds = []
+    "Metrics of `examples` with one adapter set `flat` (D,) on the hooks of an attached `target`, as `evaluate` (generation tasks generate)."
     with torch.no_grad():
-        for i in range(0, len(examples), 64):
-            ch = examples[i:i+64]; b = backbone.encode(ch, task)
-            target.set_rows(flat.reshape(1, -1).expand(len(ch), -1)); preds += list(backbone.predict(backbone(b), b))
-    return compute_metrics(task, preds, [e['label'] for e in examples])
+        target.set_rows(flat.reshape(1, -1)); target.slots = {s: (d[0], u[0]) for s, (d, u) in target.slots.items()}  # unbatched: any row count
+        try: return evaluate(backbone, examples, task, None, 64)
+        finally: target.slots = {}
 
-MSF_VERSION = 2  # in msf_key: bump when the same inputs start training another auto-encoder (2: candidates embedded alone)
+MSF_VERSION = 3  # in msf_key: bump when the same inputs start training another auto-encoder (2: candidates embedded alone; 3: distinct tasks per step, dev checks on a stride subset)
 
 def msf_key(backbone, datas, P, cfg:MSFConfig, target_desc=None) -> str:
     "Cache key of an MSF run."
