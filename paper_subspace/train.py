@@ -209,7 +209,7 @@ def _better(a, b): return b is None or (a is not None and a > b)
 
 def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='results', resume:bool=True, progress:bool=True,
           on_step=None) -> dict:  # on_step(step, delta, loop): called after every optimiser step (e.g. to record a trajectory)
-    "Train `delta` on `data.train` (select on dev), evaluate on test, and write/return the run's record."
+    "Train `delta` on `data.train` (select on dev; without dev examples keep the last step), evaluate on test, and write/return the run's record."
     task = data.task
     key = run_key(backbone, data, delta, cfg)
     rec_path = record_path(results_dir, task.name, cfg.method, key)
@@ -229,7 +229,8 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
     sched = lr_scheduler(opt, cfg, loop['step']) if opt is not None else None  # None: constant rate
     t0 = time.time() - loop['wall']
     mm = _main_metric(task, cfg)
-    if cfg.max_steps > 0 and loop['step'] == 0 and loop['best'] is None:  # the starting point is a candidate too
+    no_dev = not data.dev  # nothing to select on: the last step's delta is kept (run_glue's way: all of train, scored on validation)
+    if cfg.max_steps > 0 and loop['step'] == 0 and loop['best'] is None and not no_dev:  # the starting point is a candidate too
         loop['best_dev'] = evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size)  # every dev metric of the best so far
         loop['best'] = loop['start_dev'] = loop['best_dev'].get(mm)
         save_tensors(ck_dir/'best.safetensors', delta.state_dict())
@@ -252,7 +253,8 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
         if loop['step'] % cfg.eval_every == 0 or loop['step'] == cfg.max_steps:
             ev = evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size); dev = ev.get(mm)
             loop['history'].append(dict(step=loop['step'], loss=sum(running)/len(running), dev=dev)); running = []
-            if _better(dev, loop['best']):
+            if no_dev: pass  # no selection, no best.safetensors to write (a full model's delta is hundreds of MB)
+            elif _better(dev, loop['best']):
                 loop.update(best=dev, best_step=loop['step'], bad_evals=0, best_dev=ev)
                 save_tensors(ck_dir/'best.safetensors', delta.state_dict())
             else: loop['bad_evals'] += 1
@@ -261,7 +263,8 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
             if loop['step'] < cfg.max_steps: save_checkpoint(ck_dir/'last.safetensors', delta, opt, loop)  # at the end the record follows
     bar.close()
     if loop['status'] == 'running': loop['status'] = 'completed'
-    if cfg.max_steps > 0: delta.load_state_dict(load_tensors(ck_dir/'best.safetensors')[0])
+    if cfg.max_steps > 0 and no_dev: loop['best_step'] = loop['step']  # the last finite step (a non-finite loss stops before its update)
+    elif cfg.max_steps > 0: delta.load_state_dict(load_tensors(ck_dir/'best.safetensors')[0])
     dev = loop.get('best_dev') if cfg.max_steps > 0 else None  # the best checkpoint's dev metrics, measured when it was selected
     metrics = dict(dev=dev if dev is not None else evaluate(backbone, data.dev, task, delta, cfg.eval_batch_size),
                    test=evaluate(backbone, data.test, task, delta, cfg.eval_batch_size))
@@ -272,7 +275,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
                seed=cfg.seed, config=asdict(cfg), data=dict(getattr(data, 'meta', {}), n_train=len(data.train), n_dev=len(data.dev),
                n_test=len(data.test), fingerprint=fingerprint_examples(data)), delta=None if delta is None else delta.describe(),
                n_trainable=0 if delta is None else delta.n_trainable(), metrics=metrics, main_metric=mm,
-               start_dev=loop.get('start_dev'), best_step=loop['best_step'], steps=loop['step'], status=loop['status'], failed_step=loop.get('failed_step'),
+               start_dev=loop.get('start_dev'), selection='last' if no_dev else 'best_dev', best_step=loop['best_step'], steps=loop['step'], status=loop['status'], failed_step=loop.get('failed_step'),
                history=loop['history'], wall_time=time.time() - t0, versions=package_versions(), kernels=kernel_isa(), device=str(device_of(backbone)), git_commit=git_commit(),
                delta_path=None if delta_path is None else str(delta_path.name))
     if rec['delta'] and len(rec['delta']['groups'][0]['names']) > 20:  # fine-tuning: don't list every weight name

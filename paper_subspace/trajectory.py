@@ -16,14 +16,14 @@ from .delta import (Generator, Delta, register_generator, make_generator, random
 from .train import TrainConfig, train, register_optimizer, run_key, record_path, adamw
 
 # %% auto #0
-__all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'RANK_RTOL', 'PAPER_METRIC', 'GLUE8', 'PROFILES', 'encoder_layers',
-           'rest_names', 'head_unused', 'layer_spec', 'layer_vector', 'TrajectoryError', 'Trajectory', 'check_spec',
-           'TrajectoryWriter', 'record_trajectory', 'gram_svd', 'trajectory_basis', 'unified_basis', 'basis_meta',
-           'random_basis', 'SubspaceGenerator', 'load_layer_basis', 'subspace_delta', 'frozen_encoder_delta',
-           'subspace_dof', 'noise_free_k', 'detect_outliers', 'layer_updates', 'locate', 'DisableGenerator',
-           'disable_delta', 'random_positions', 'paper_metric', 'task_t', 'runs_top1', 'profile_backbone', 'load_data',
-           'ft_config', 'get_trajectory', 'get_basis', 'get_unified', 'run_subspace', 'run_freeze', 'run_disabled',
-           'score', 'trained_delta']
+__all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'RANK_RTOL', 'RANDOM_BASIS_STREAM', 'PAPER_METRIC', 'GLUE8',
+           'PROFILES', 'encoder_layers', 'rest_names', 'head_unused', 'layer_spec', 'layer_vector', 'TrajectoryError',
+           'Trajectory', 'check_spec', 'TrajectoryWriter', 'record_trajectory', 'gram_svd', 'rows_crc',
+           'trajectory_basis', 'unified_basis', 'basis_meta', 'random_basis', 'SubspaceGenerator', 'load_layer_basis',
+           'subspace_delta', 'frozen_encoder_delta', 'subspace_dof', 'noise_free_k', 'detect_outliers', 'layer_updates',
+           'locate', 'DisableGenerator', 'disable_delta', 'random_positions', 'paper_metric', 'task_t', 'runs_top1',
+           'profile_backbone', 'load_data', 'ft_config', 'get_trajectory', 'get_basis', 'get_unified', 'run_subspace',
+           'run_freeze', 'run_disabled', 'score', 'trained_delta']
 
 # %% ../nbs/11_trajectory.ipynb #a275c8d9
 LAYER_PATTERN = r'^(.*encoder\.layer\.\d+)\.'  # group 1 = the layer prefix
@@ -253,11 +253,15 @@ def gram_svd(W,  # (n, D) rows: array, memmap or tensor
     return U, S, V
 
 # %% ../nbs/11_trajectory.ipynb #4a24fbcb
-def _save_basis(out, per_layer:dict, layers:dict, meta:dict) -> Path:
+def rows_crc(tr) -> str:
+    "A digest of a trajectory's row checksums: a basis records it, so one computed from other rows is recognised."
+    return hashlib.sha1(json.dumps(tr.header['crc'], sort_keys=True).encode()).hexdigest()[:16]
+
+def _save_basis(out, per_layer:dict, layers:dict, meta:dict, unhashed:dict|None=None) -> Path:  # unhashed: meta kept out of basis_id
     tensors = {}
     for p, (S, V) in per_layer.items(): tensors[f'V.{p}'], tensors[f'S.{p}'] = V.contiguous(), S.float()
     h = hashlib.sha1(json.dumps([meta, {p: [V.shape[1], S.tolist()] for p, (S, V) in per_layer.items()}], sort_keys=True, default=str).encode())
-    meta = dict(meta, layers={p: dict(layers[p], rank=int(per_layer[p][0].numel())) for p in per_layer}, basis_id=h.hexdigest()[:16])
+    meta = dict(meta, layers={p: dict(layers[p], rank=int(per_layer[p][0].numel())) for p in per_layer}, basis_id=h.hexdigest()[:16], **(unhashed or {}))
     return save_tensors(out, tensors, meta)
 
 def _strip(L): return dict(names=L['names'], shapes=L['shapes'], D=L['D'])
@@ -274,12 +278,15 @@ def trajectory_basis(traj, out, center:bool=False, rows=None) -> Path:  # rows: 
         _, S, V = gram_svd(R[rows[0]:rows[-1] + 1] if contiguous else R[rows], origin=R[0], center=center)  # a slice stays memory-mapped
         per[p] = (S, V)
     return _save_basis(out, per, {p: _strip(L) for p, L in tr.layers.items()},
-                       dict(kind='trajectory', sources=[str(tr.path)], rows=rows, center=center, anchor='theta0', t=tr.t, n=tr.n))
+                       dict(kind='trajectory', sources=[str(tr.path)], rows=rows, center=center, anchor='theta0', t=tr.t, n=tr.n),
+                       dict(rows_crc=rows_crc(tr)))
 
 def unified_basis(trajs:dict,  # task name -> Trajectory or folder
                   out, exclude:str|None=None,  # task left out (zero-shot subspace)
                   row:int=-1, center:bool=False) -> Path:  # row: which checkpoint of each task (-1 = last)
     "One checkpoint per task, stacked per layer, compact SVD: the unified task subspace."
+    if exclude is not None and exclude not in trajs:
+        raise ValueError(f"exclude={exclude!r} is not one of the tasks {list(trajs)}: the zero-shot subspace leaves out one of them (check the name).")
     trs = {k: (v if isinstance(v, Trajectory) else Trajectory(v)) for k, v in trajs.items() if k != exclude}
     if not trs: raise ValueError("unified_basis needs at least one trajectory besides the excluded task.")
     first = next(iter(trs.values()))
@@ -324,6 +331,9 @@ def _too_few_directions(path, r:int, d:int, layer:str, lowest:bool=False) -> str
     return msg + " To get more directions, " + "; or ".join(fixes) + f". Otherwise use d <= {r}."
 
 # %% ../nbs/11_trajectory.ipynb #8312436d
+RANDOM_BASIS_STREAM = 2**31 - 1  # `subspace_delta`'s random basis is seeded seed + this: a stream apart from θ_t's initialisation
+# (below 2**32: torch's CPU generator keeps a seed's low 32 bits, so 1 << 40 would give θ_t's own stream back)
+
 def random_basis(D:int, d:int, seed:int) -> torch.Tensor:
     "A seeded D × d orthonormal basis of a uniformly random subspace (Gaussian columns, Cholesky-QR twice: O(D d²), no Householder QR)."
     if d > D: raise ValueError(f"Cannot have {d} orthonormal directions in {D} dimensions: choose d <= {D}.")
@@ -343,12 +353,14 @@ class SubspaceGenerator(Generator):
                  h:int=16,  # ensemble size (Eq. 4)
                  init_std:float=0.01,  # std of each ensemble member's initialisation
                  lr:float|None=0.01,  # learning rate of the ensemble (None: the run's lr)
-                 seed:int=0,  # seed of the initialisation (and of the random basis)
-                 basis_id:str|None=None):  # content hash of the basis file (part of the run key)
+                 seed:int=0,  # seed of θ_t's initialisation
+                 basis_id:str|None=None,  # content hash of the basis file (part of the run key)
+                 basis_seed:int|None=None):  # seed of a random basis (None: `seed`, as deltas saved before RANDOM_BASIS_STREAM were made)
         super().__init__(D, d)
         if h < 1: raise ValueError(f"h (ensemble size) must be >= 1, got {h}.")
         self.basis_path, self.layer, self.h, self.init_std, self.lr, self.seed = str(basis), layer, int(h), float(init_std), lr, int(seed)
-        if self.basis_path == 'random': B = random_basis(D, d, seed)  # (D, d)
+        self.basis_seed = None if self.basis_path != 'random' else int(seed if basis_seed is None else basis_seed)
+        if self.basis_path == 'random': B = random_basis(D, d, self.basis_seed)  # (D, d)
         else: B = load_layer_basis(self.basis_path, layer, D, d)
         found = 'random' if self.basis_path == 'random' else self.file_id(self.basis_path, {})
         if basis_id is not None and basis_id != found:
@@ -363,7 +375,7 @@ class SubspaceGenerator(Generator):
     @classmethod
     def file_id(cls, path, cfg): return basis_meta(path)['basis_id']  # every trajectory's basis is basis.safetensors: the id tells them apart
     def config(self): return dict(D=self.D, d=self.d, basis=self.basis_path, layer=self.layer, h=self.h, init_std=self.init_std,
-                                  lr=self.lr, seed=self.seed, basis_id=self.basis_id)
+                                  lr=self.lr, seed=self.seed, basis_id=self.basis_id, **({} if self.basis_seed is None else dict(basis_seed=self.basis_seed)))
     def coords(self) -> torch.Tensor: return self.z.mean(0)  # (d,) the ensemble's θ_t
     def forward(self): return self.basis @ self.coords()  # (D,)
 
@@ -406,7 +418,8 @@ def subspace_delta(backbone, basis,  # basis file (trajectory_basis / unified_ba
     elif d is None: raise ValueError("A random subspace needs its dimension: pass d=...")
     else: bid = 'random'
     shapes = {n: tuple(params[n].shape) for S in spec.values() for n in S['names']}
-    groups = [(S['names'], SubspaceGenerator(S['D'], d, str(basis), p, h, init_std, lr, seed * 1000 + i, bid))
+    groups = [(S['names'], SubspaceGenerator(S['D'], d, str(basis), p, h, init_std, lr, seed * 1000 + i, bid,
+                                             None if basis != 'random' else seed * 1000 + i + RANDOM_BASIS_STREAM))
               for i, (p, S) in enumerate(spec.items())]
     if train_rest:
         rest = rest_names(params, pattern, head_unused(backbone, unused)); shapes.update({n: tuple(params[n].shape) for n in rest})
@@ -512,7 +525,7 @@ def paper_metric(task_name:str) -> str: return PAPER_METRIC.get(task_name, 'accu
 
 GLUE8 = ['cola', 'mrpc', 'sst2', 'stsb', 'qqp', 'mnli', 'qnli', 'rte']
 PROFILES = {
-    'paper': dict(backbones=['google-bert/bert-base-cased', 'FacebookAI/roberta-base'], tasks=GLUE8, source='hub', k=10**9, seeds=[1, 2, 3, 4, 5],
+    'paper': dict(backbones=['google-bert/bert-base-cased', 'FacebookAI/roberta-base'], tasks=GLUE8, source='hub', k=10**9, seeds=[1, 2, 3, 4, 5],  # k: all of train, no dev (run_glue: final model)
                   max_len=128, max_test=None, t=32, t_override={'mnli': 64}, ft_lr=5e-5, bs=8, eval_epochs=1,
                   sub_epochs=3, sub_steps=None, sub_lr=0.01, h=16, init_std=0.01, dims=[8, 16, 32], fig4_task='mrpc',
                   top1_tasks=None,  # Table 3's Top-1 disabled run on every task
@@ -553,9 +566,10 @@ def get_trajectory(bb, data, P:dict, seed:int, results_dir) -> tuple:
     return record_trajectory(bb, data, task_t(P, data.task.name), ft_config(P, seed, task=data.task.name), results_dir, eval_epochs=P['eval_epochs'])
 
 def get_basis(tr:Trajectory) -> Path:
-    "The trajectory's per-layer basis, computed once next to it."
+    "The trajectory's per-layer basis, computed once next to it (again if the trajectory's rows changed since: `rows_crc`)."
     out = tr.path/'basis.safetensors'
-    return out if out.exists() and out.with_suffix('.json').exists() else trajectory_basis(tr, out)
+    if out.exists() and out.with_suffix('.json').exists() and basis_meta(out).get('rows_crc') == rows_crc(tr): return out
+    return trajectory_basis(tr, out)
 
 def get_unified(trs:dict, results_dir, exclude:str|None=None) -> Path:
     "The unified (or, with `exclude`, zero-shot) basis over the tasks' trajectories, computed once."
@@ -586,8 +600,9 @@ def run_disabled(bb, data, positions:dict, P:dict, seed:int, results_dir, method
     return train(bb, data, dl, ft_config(P, seed, method, n, spe * P['eval_epochs'], data.task.name), results_dir, progress=False)
 
 def score(rec:dict, split:str='test') -> float:
-    "The paper's metric × 100 from a run record."
-    return 100 * rec['metrics'][split][paper_metric(rec['task'])]
+    "The paper's metric × 100 from a run record; NaN for a split the run had no examples of (the `paper` profile has no dev set)."
+    m = rec['metrics'][split]
+    return 100 * m[paper_metric(rec['task'])] if m else float('nan')
 
 def trained_delta(rec:dict, results_dir) -> Delta:
     "The best delta of a run, reloaded from its record."
