@@ -276,6 +276,9 @@ class AdapterDelta(Delta):
         parts = dict(zip(names, flat.split([_numel(self.shapes[n]) for n in names], dim=1)))
         self.slots = {s: (parts[f'adapter.{s}.down'].view(-1, *self.shapes[f'adapter.{s}.down']),
                           parts[f'adapter.{s}.up'].view(-1, *self.shapes[f'adapter.{s}.up'])) for s in self.sites}
+    def set_one(self, flat:torch.Tensor):  # (D,) one adapter set
+        "Give the hooks one adapter set for every row, as plain (r, h) / (h, r) matrices (the unbatched path: any row count)."
+        self.set_rows(flat.reshape(1, -1)); self.slots = {s: (d[0], u[0]) for s, (d, u) in self.slots.items()}
     def _hook(self, site):
         act = getattr(F, self.act)
         def hook(mod, inp, out):
@@ -394,7 +397,7 @@ def msf_loss_loop(backbone, ae:PromptAE, datas:list, P:torch.Tensor, draw:list, 
         b = backbone.encode([datas[t].train[i] for i in idx], datas[t].task)
         if target is None: lg = backbone(b, prompt=Pt)
         else:  # one (r, h) / (h, r) adapter set for the whole forward: the hooks' unbatched path
-            target.set_rows(Pt.reshape(1, -1)); target.slots = {s: (d[0], u[0]) for s, (d, u) in target.slots.items()}
+            target.set_one(Pt)
             lg = backbone(b)
         total.append(backbone.loss(lg, b) + cfg.alpha * F.mse_loss(Pt, P[t]))
     return torch.stack(total).mean()
@@ -404,9 +407,9 @@ def fixed_delta(P:torch.Tensor) -> Delta:
     "A prompt delta holding `P` (n, d) as is (nothing trains): to evaluate reconstructed prompts."
     return Delta({'prompt': tuple(P.shape)}, [(['prompt'], IdentityGenerator(P.numel()))], base={'prompt': P.detach().clone()}).to(P.device)
 
-def stride_subset(xs:list, cap:int|None) -> list:
-    "At most `cap` items of `xs`, every ⌈len/cap⌉-th: each label keeps its share whether `xs` is shuffled or sorted by label."
-    return xs if not cap else xs[::max(1, math.ceil(len(xs) / cap))]
+def stride_subset(xs:list, cap:int|None, every:int=1) -> list:
+    "Every j-th item of `xs`, j = max(`every`, ⌈len/cap⌉): at most `cap` of them, each label keeping its share whether `xs` is shuffled or sorted by label."
+    return xs[::max(every, math.ceil(len(xs) / cap) if cap else 1)]
 
 def _dev_score(backbone, ae, datas, P, cfg, target=None) -> float:
     "Mean dev main metric over the tasks with their reconstructed prompts (or adapters), on each dev set's `stride_subset`."
@@ -421,7 +424,7 @@ def _dev_score(backbone, ae, datas, P, cfg, target=None) -> float:
 def _eval_rows(backbone, examples, task, target, flat):
     "Metrics of `examples` with one adapter set `flat` (D,) on the hooks of an attached `target`, as `evaluate` (generation tasks generate)."
     with torch.no_grad():
-        target.set_rows(flat.reshape(1, -1)); target.slots = {s: (d[0], u[0]) for s, (d, u) in target.slots.items()}  # unbatched: any row count
+        target.set_one(flat)  # unbatched: any row count
         try: return evaluate(backbone, examples, task, None, 64)
         finally: target.slots = {}
 
@@ -619,9 +622,7 @@ class IPTExperiment:
         key = (name, seed or self.P['seed'], k or self.P['k'])
         if key not in self._data:
             d = load_task(name, data_dir=self.data_dir, k=key[2], seed=key[1], max_test=self.P['max_test'], crossfit_dir=self.P.get('crossfit_dir'))
-            cap = self.P.get('dev_max')  # stride thinning: labels keep their shares
-            j = max(self.P['dev_every'], math.ceil(len(d.dev) / cap) if cap else 1)
-            d.dev = d.dev[::j]
+            d.dev = stride_subset(d.dev, self.P.get('dev_max'), self.P['dev_every'])  # labels keep their shares
             self._data[key] = d
         return self._data[key]
     def cfg(self, kind:str, seed:int|None=None, **kw):  # kw: overrides, e.g. method='ist_init'
