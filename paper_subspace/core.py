@@ -12,10 +12,10 @@ import numpy as np, torch
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir',
-           'ensure_writable', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'load_tensors',
-           'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity',
-           'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory', 'rss_anon_mb',
-           'HubUnavailableError', 'hub_endpoint', 'offline_switch', 'hub_unavailable', 'hf_cached',
+           'ensure_writable', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'tensors_meta',
+           'load_tensors', 'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa',
+           'cpu_identity', 'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory',
+           'rss_anon_mb', 'HubUnavailableError', 'hub_endpoint', 'offline_switch', 'hub_unavailable', 'hf_cached',
            'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
@@ -58,12 +58,16 @@ def ensure_writable(d) -> Path:
                               "Choose another with results_dir=... or fix its permissions.") from e
     return d
 
+def _umask() -> int:
+    m = os.umask(0o022); os.umask(m); return m  # the process's umask (reading it means setting it)
+
 def atomic_write(path, write_fn, suffix=''):
-    "Call `write_fn(tmp_path)` then atomically rename the temporary file onto `path`."
+    "Call `write_fn(tmp_path)` then atomically rename the temporary file onto `path` (with a new file's usual permissions)."
     path = Path(path); ensure_writable(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.'+path.name, suffix=suffix+'.tmp'); os.close(fd)
     try:
         write_fn(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it owner-only (0600); an open() would have made it 0666 less the umask
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.unlink(tmp)
@@ -73,21 +77,31 @@ def atomic_write_text(path, text:str): return atomic_write(path, lambda t: Path(
 def atomic_write_json(path, obj): return atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str))
 
 # %% ../nbs/00_core.ipynb #34bcfc43
+from safetensors import safe_open
 from safetensors.torch import save_file, load_file
 
-def save_tensors(path, tensors:dict, meta:dict|None=None):
+def save_tensors(path, tensors:dict, meta:dict|None=None,
+                 embed:bool=False):  # also store `meta` inside the tensors file, so one atomic write holds both (for files overwritten in place)
     "Atomically save a dict of tensors (safetensors) and, if given, `meta` as `<path>.json`."
     path = Path(path)
-    atomic_write(path, lambda t: save_file({k: v.detach().contiguous().cpu() for k,v in tensors.items()}, t))
+    fm = {'meta': json.dumps(meta, sort_keys=True, default=str)} if embed and meta is not None else None
+    atomic_write(path, lambda t: save_file({k: v.detach().contiguous().cpu() for k,v in tensors.items()}, t, metadata=fm))
     if meta is not None: atomic_write_json(path.with_suffix('.json'), meta)
     return path
 
-def load_tensors(path) -> tuple[dict, dict|None]:
-    "Load tensors saved by `save_tensors` and their JSON sidecar (or `None`)."
+def tensors_meta(path) -> dict|None:
+    "The `meta` of `save_tensors`: embedded in the tensors file if it was (a crash between the two writes leaves the sidecar one save behind), else the JSON sidecar, else `None`."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"No saved tensors at {path}")
+    with safe_open(str(path), framework='pt') as f: fm = f.metadata() or {}
+    if 'meta' in fm: return json.loads(fm['meta'])
     m = path.with_suffix('.json')
-    return load_file(str(path)), (json.loads(m.read_text()) if m.exists() else None)
+    return json.loads(m.read_text()) if m.exists() else None
+
+def load_tensors(path) -> tuple[dict, dict|None]:
+    "Load tensors saved by `save_tensors` and their `meta` (`tensors_meta`)."
+    meta = tensors_meta(path)
+    return load_file(str(path)), meta
 
 # %% ../nbs/00_core.ipynb #a55b2b3f
 def set_seed(seed:int):
@@ -254,11 +268,11 @@ def _hub_reachable(host=None, port=None, timeout=2.0, ttl=60.0) -> bool:
 
 def offline_switch(switches=('HF_HUB_OFFLINE',)) -> str|None:
     "The first of these offline environment variables that is set, else `None`."
-    return next((v for v in switches if os.environ.get(v, '0').lower() in ('1', 'true', 'yes')), None)
+    return next((v for v in switches if os.environ.get(v, '0').lower() in ('1', 'true', 'yes', 'on')), None)
 
 def hub_unavailable(switches=('HF_HUB_OFFLINE',)) -> str|None:  # offline environment variables that apply to the caller
     "`None` if the Hugging Face Hub can be used now; otherwise why not (a switch that is set, or the failed probe)."
-    if v := offline_switch(switches): return f"{v}=1 is set (unset it to use the Hub)"
+    if v := offline_switch(switches): return f"{v}={os.environ[v]} is set (unset it to use the Hub)"
     if not _hub_reachable(): return f"{hub_endpoint()[0]} is not reachable from this machine"
     return None
 

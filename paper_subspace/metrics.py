@@ -13,9 +13,9 @@ from sklearn.metrics import f1_score, matthews_corrcoef
 _PUNCT = set(string.punctuation)
 
 # %% auto #0
-__all__ = ['METRICS', 'register_metric', 'accuracy', 'f1_macro', 'mcc', 'pearson', 'spearman', 'normalize_answer', 'qa_token_f1',
-           'rouge_l_f', 'exact_match', 'text_accuracy', 'qa_f1', 'rouge_l', 'text_f1_macro', 'text_mcc', 'text_pearson',
-           'get_metric', 'compute_metrics', 'relative_performance', 'relative_terms']
+__all__ = ['METRICS', 'register_metric', 'accuracy', 'f1_macro', 'f1_binary', 'mcc', 'pearson', 'spearman', 'normalize_answer',
+           'qa_token_f1', 'rouge_l_f', 'exact_match', 'text_accuracy', 'qa_f1', 'rouge_l', 'text_f1_macro', 'text_mcc',
+           'text_pearson', 'get_metric', 'compute_metrics', 'relative_performance', 'relative_terms']
 
 # %% ../nbs/02_metrics.ipynb #13b981cc
 METRICS: dict = {}
@@ -44,6 +44,12 @@ def f1_macro(preds, labels) -> float:
     "Unweighted mean of per-class F1 over the classes present in labels or preds."
     p, l = _arrays(preds, labels)
     return float(f1_score(l, p, average='macro', zero_division=0))
+
+@register_metric('f1')
+def f1_binary(preds, labels) -> float:
+    "F1 of class 1 (binary tasks: GLUE's F1 for MRPC and QQP, class 1 = paraphrase / duplicate)."
+    p, l = _arrays(preds, labels)
+    return float(f1_score(l, p, average='binary', pos_label=1, zero_division=0))
 
 @register_metric('mcc')
 def mcc(preds, labels) -> float:

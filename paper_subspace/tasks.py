@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_tasks.ipynb #bcb33011
 from __future__ import annotations
-import os, csv, json, difflib, functools, math
+import os, csv, json, difflib, functools, math, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -233,6 +233,12 @@ def tsv_examples(task, path, cols, header=True):  # cols: (text_a, text_b, label
     idx = [c if c is None or isinstance(c, int) else head.index(c) if c in head else None for c in cols]
     if any(i is None for i, c in zip(idx, cols) if c is not None):
         raise _malformed(path, 1, f"header {head} lacks one of the columns {[c for c in cols if c]}")
+    if header and any(isinstance(c, str) for c in cols):  # a column found by its header name is only where the header says in rows of the header's length
+        for ln, f in rows:
+            if len(f) != len(head):
+                raise _malformed(path, ln, f"{len(f)} fields but the header has {len(head)}, so the columns {[c for c in cols if isinstance(c, str)]} "
+                                 "cannot be found by name in this row; register the task with column indices (e.g. -1 for the last field, as "
+                                 "LM-BFF's processors read SNLI's gold label)")
     return [make_example(task, *(_col(f, c, path, ln) for c in idx), f"{path}:{ln}") for ln, f in rows]
 
 def csv_examples(task, path):
@@ -403,17 +409,18 @@ _NLI3 = (['contradiction', 'entailment', 'neutral'], ['No', 'Yes', 'Maybe'],
          ['The two sentences contradict each other.', 'The second sentence follows from the first.', 'The two sentences are unrelated.'])
 _lmbff('mnli', 'MNLI', *_NLI3, NLI_T, 'nli', ('sentence1', 'sentence2', 'gold_label'), hf=('nyu-mll/glue', 'mnli'), aliases=('glue-mnli',),
        src={'dev': 'dev_matched', 'test': 'test_matched', 'hf_cols': ('premise', 'hypothesis', 'label'), 'hf_test': 'validation_matched'})
-_lmbff('snli', 'SNLI', *_NLI3, NLI_T, 'nli', ('sentence1', 'sentence2', 'gold_label'), hf=('stanfordnlp/snli', None), src={'hf_cols': ('premise', 'hypothesis', 'label')})
+_lmbff('snli', 'SNLI', *_NLI3, NLI_T, 'nli', (7, 8, -1), hf=('stanfordnlp/snli', None),
+       src={'hf_cols': ('premise', 'hypothesis', 'label')})  # by index, as LM-BFF's SnliProcessor: rows with 5 annotator labels have 15 fields, gold last
 _ENT2 = (['entailment', 'not_entailment'], ['Yes', 'No'])
 _lmbff('qnli', 'QNLI', *_ENT2, ['The sentence answers the question.', 'The sentence does not answer the question.'], NLI_T, 'nli', ('question', 'sentence', 'label'),
        hf=('nyu-mll/glue', 'qnli'), aliases=('glue-qnli',), src={'hf_cols': ('question', 'sentence', 'label')})
 _lmbff('rte', 'RTE', *_ENT2, ['The second sentence follows from the first.', 'The second sentence does not follow from the first.'], NLI_T, 'nli', ('sentence1', 'sentence2', 'label'),
        hf=('nyu-mll/glue', 'rte'), aliases=('glue-rte',), src={'hf_cols': ('sentence1', 'sentence2', 'label')})
 _lmbff('mrpc', 'MRPC', ['not_equivalent', 'equivalent'], ['No', 'Yes'], ['The two sentences mean different things.', 'The two sentences mean the same thing.'],
-       PARA_T, 'paraphrase', ('#1 String', '#2 String', 'Quality'), metrics=('f1_macro', 'accuracy'), hf=('nyu-mll/glue', 'mrpc'), aliases=('glue-mrpc',),
+       PARA_T, 'paraphrase', ('#1 String', '#2 String', 'Quality'), metrics=('f1_macro', 'accuracy', 'f1'), hf=('nyu-mll/glue', 'mrpc'), aliases=('glue-mrpc',),
        src={'hf_cols': ('sentence1', 'sentence2', 'label')})
 _lmbff('qqp', 'QQP', ['not_duplicate', 'duplicate'], ['No', 'Yes'], ['The two questions ask different things.', 'The two questions ask the same thing.'],
-       PARA_T, 'paraphrase', ('question1', 'question2', 'is_duplicate'), metrics=('f1_macro', 'accuracy'), hf=('nyu-mll/glue', 'qqp'), aliases=('glue-qqp',),
+       PARA_T, 'paraphrase', ('question1', 'question2', 'is_duplicate'), metrics=('f1_macro', 'accuracy', 'f1'), hf=('nyu-mll/glue', 'qqp'), aliases=('glue-qqp',),
        src={'hf_cols': ('question1', 'question2', 'label')})
 _lmbff('stsb', 'STS-B', ['low', 'high'], ['No', 'Yes'], ['The two sentences mean different things.', 'The two sentences mean the same thing.'],
        PARA_T, 'similarity', ('sentence1', 'sentence2', 'score'), metrics=('pearson', 'spearman'), hf=('nyu-mll/glue', 'stsb'), aliases=('glue-stsb',),
@@ -450,7 +457,7 @@ def _tweet(sub, category, labels, words, descs, template=SENT_T, metrics=('accur
     name = 'tweet_eval-' + sub.replace('/', '_')
     return register_task(Task(name, 'classification', category, list(labels), _verb(labels, words, descs), metrics, template=template,
                               source='tweeteval', hf=('cardiffnlp/tweet_eval', sub.replace('/', '_')), aliases=(name.replace('tweet_eval', 'tweeteval'),),
-                              fmt='tweeteval', src={'dir': sub, 'hf_cols': ('text', None, 'label')}))
+                              fmt='tweeteval', src={'dir': sub, 'hf_cols': ('text', None, 'label'), 'hf_test': 'test'}))  # its test split is labelled: the test set, as the local files'
 
 _EMOJI = [('red_heart', 'heart', 'red heart'), ('heart_eyes', 'love', 'smiling face with heart eyes'), ('tears_of_joy', 'laughing', 'face with tears of joy'),
           ('two_hearts', 'hearts', 'two hearts'), ('fire', 'fire', 'fire'), ('smiling_eyes', 'smile', 'smiling face with smiling eyes'),
@@ -554,7 +561,10 @@ def _few_shot(task, pools, root, k, seed):
     tr_pool, dv_pool = pools['train'], pools['dev']
     if dv_pool is None: tr, dv = (_copy(tr_pool, i) for i in sample_k(tr_pool, k, seed, task.kind, n_sets=2))
     else: tr, dv = _copy(tr_pool, sample_k(tr_pool, k, seed, task.kind)[0]), _copy(dv_pool, sample_k(dv_pool, k, seed, task.kind)[0])
-    want = k * len(_by_class(tr_pool, task.kind)) if task.kind == 'classification' else k
+    want = k * len(task.labels) if task.kind == 'classification' else k
+    if task.kind == 'classification' and (missing := [c for i, c in enumerate(task.labels) if not any(x['label'] == i for x in tr)]):
+        warnings.warn(f"{task.name} (k={k}, seed={seed}): the training split has no example of class {missing}, because its pool "
+                      f"({pools['files'][0]}) has none; a model trained on it never sees that class.", stacklevel=3)
     short = {s: len(x) for s, x in (('train', tr), ('dev', dv)) if len(x) < want}  # pools smaller than asked
     return tr, dv, pools['files'][:1 if dv_pool is None else 2], short
 

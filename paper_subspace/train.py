@@ -187,9 +187,9 @@ def _opt_from_tensors(opt, tensors:dict, meta:dict):
     opt.load_state_dict(dict(state=state, param_groups=meta['param_groups']))
 
 def save_checkpoint(path, delta:Delta, opt, loop:dict):
-    "Delta + optimizer + loop state, atomically (safetensors + JSON)."
+    "Delta + optimizer + loop state, in one atomic write (the state inside the safetensors file; its JSON sidecar is for reading)."
     ot, ometa = _opt_to_tensors(opt)
-    save_tensors(path, {**{f'delta.{k}': v for k,v in delta.state_dict().items()}, **ot}, dict(loop=loop, opt=ometa))
+    save_tensors(path, {**{f'delta.{k}': v for k,v in delta.state_dict().items()}, **ot}, dict(loop=loop, opt=ometa), embed=True)
 
 def load_checkpoint(path, delta:Delta, opt) -> dict:
     "Restore delta and optimizer from `save_checkpoint`; returns the loop state."

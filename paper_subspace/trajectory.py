@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from safetensors import safe_open
 from .backbones import Head
-from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors, device_of
+from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors, tensors_meta, device_of
 from .delta import (Generator, Delta, register_generator, make_generator, random_orthonormal,
                                   finetune_delta, IdentityGenerator)
 from .train import TrainConfig, train, register_optimizer, run_key, record_path, adamw
@@ -207,9 +207,9 @@ def record_trajectory(backbone, data,  # backbone (frozen weights are θ_0) and 
     w = TrajectoryWriter(path, layer_spec(params, pattern), t, meta=dict(task=data.task.name, key=key, backbone=getattr(backbone, 'name', None),
                                                                         steps_per_epoch=spe, config=cfg.__dict__))
     if w.rows == 0: w.write(0, {p: layer_vector(params, ns) for p, ns in layers.items()})
-    last = Path(results_dir)/'checkpoints'/key/'last.json'  # train() resumes here; rows after it are re-written
-    if last.exists() and json.loads(last.read_text())['loop']['step'] // spe > w.rows - 1:  # rows lost: restart the run
-        last.unlink(); last.with_suffix('.safetensors').unlink(missing_ok=True)
+    last = Path(results_dir)/'checkpoints'/key/'last.safetensors'  # train() resumes here; rows after it are re-written
+    if last.exists() and tensors_meta(last)['loop']['step'] // spe > w.rows - 1:  # rows lost: restart the run
+        last.unlink(); last.with_suffix('.json').unlink(missing_ok=True)
     def on_step(step, delta, loop):
         if step % spe == 0: w.write(step // spe, _layer_rows(delta, params, layers))
     rec = train(backbone, data, delta, cfg, results_dir, resume=not rec_path.exists(), progress=progress, on_step=on_step)
