@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_backbones.ipynb #a8eabcb0
 from __future__ import annotations
-import json, re, difflib, warnings
+import json, re, difflib, warnings, hashlib, uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ from .core import resolve_model_source, resolve_device, hub_unavailable, HubUnav
 __all__ = ['POOLINGS', 'KINDS', 'HEADS', 'render', 'fit_texts', 'register_pooling', 'mean_pool', 'cls_pool', 'max_pool',
            'mean_sqrt_len_pool', 'last_pool', 'model_file', 'read_pooling', 'pool', 'Kind', 'register_head', 'Head',
            'SimilarityHead', 'MLMHead', 'CausalHead', 'Seq2SeqHead', 'ClassifierHead', 'Backbone', 'infer_head',
-           'load_backbone']
+           'object_id', 'load_backbone']
 
 # %% ../nbs/03_backbones.ipynb #b9ee8f1a
 _SLOT = re.compile(r'\{(text_a|text_b|mask)\}')
@@ -734,6 +734,15 @@ def _check_head(head:str, archs, config):
                          f"(needs e.g. {list(HEADS[head].archs)[:3]}). Use head='similarity' for encoders without an LM head"
                          + ('' if alt == 'similarity' else f", or head={alt!r} (inferred)") + '.')
 
+def object_id(model, tokenizer) -> str:
+    "The name of a built model in results cache keys: its class and a hash of its weights and tokenizer (a fresh unique id if they cannot be read, e.g. on `meta`)."
+    h = hashlib.sha1(f"{type(tokenizer).__name__}|{getattr(tokenizer, 'name_or_path', '')}|{len(tokenizer)}".encode())
+    try:
+        for k, v in sorted(model.state_dict().items()):
+            h.update(k.encode()); h.update(str(v.dtype).encode()); h.update(v.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    except (NotImplementedError, RuntimeError): return f"{type(model).__name__}@{uuid.uuid4().hex[:16]}"  # never reuses a cached run
+    return f"{type(model).__name__}@{h.hexdigest()[:16]}"
+
 def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hub name, a local path, or a (model, tokenizer) pair
                   head:str|None=None,  # one of HEADS; inferred from the architecture when None
                   max_len:int=128,  # max tokens of the templated input (the prompt comes on top)
@@ -772,4 +781,4 @@ def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hu
     if device is not None or not isinstance(name, nn.Module): model = model.to(resolve_device(device))
     pooling = tuple([pooling] if isinstance(pooling, str) else pooling or (read_pooling(src) if src and head == 'similarity' else ('mean',)))  # only this head pools
     return Backbone(model, tokenizer, head, max_len=max_len, temperature=temperature, pooling=pooling, max_target_len=max_target_len, num_beams=num_beams,
-                    name=str(name) if not isinstance(name, nn.Module) else type(name).__name__)
+                    name=str(name) if not isinstance(name, nn.Module) else object_id(model, tokenizer))  # a built model: its weights name it
