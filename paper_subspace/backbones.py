@@ -740,7 +740,7 @@ def object_id(model, tokenizer) -> str:
     try:
         for k, v in sorted(model.state_dict().items()):
             h.update(k.encode()); h.update(str(v.dtype).encode()); h.update(v.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
-    except (NotImplementedError, RuntimeError): return f"{type(model).__name__}@{uuid.uuid4().hex[:16]}"  # never reuses a cached run
+    except (NotImplementedError, RuntimeError, TypeError, ValueError): return f"{type(model).__name__}@{uuid.uuid4().hex[:16]}"  # never reuses a cached run
     return f"{type(model).__name__}@{h.hexdigest()[:16]}"
 
 def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hub name, a local path, or a (model, tokenizer) pair
