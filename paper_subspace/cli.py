@@ -5,7 +5,7 @@
 # %% ../nbs/07_cli.ipynb #d3e9805e
 from __future__ import annotations
 import argparse, sys, os
-from .core import ISA_ENV, DEVICE_ENV, kernel_isa, resolve_device
+from .core import ISA_ENV, DEVICE_ENV, kernel_isa, resolve_device, ensure_writable
 from .reproduce import TABLES, list_tables, run_table, check_table, TableError
 
 # %% auto #0
@@ -23,6 +23,8 @@ def cmd_reproduce(args):
     ids = args.tables or list(TABLES)
     extra = {k: getattr(args, k) for k in ('data_dir', 'results_dir', 'figures_dir') if getattr(args, k)}
     for t in ids: check_table(t)  # every id known before the first notebook runs
+    for k, what in (('results_dir', 'results directory'), ('figures_dir', 'figures directory'), ('runs_dir', 'runs directory')):
+        if getattr(args, k): ensure_writable(getattr(args, k), what, '--' + k.replace('_', '-'))  # before the first notebook runs, not at its last cell
     if args.threads is not None:  # every table notebook has a `threads` parameter (default 2)
         if args.threads < 1: raise ValueError(f"--threads must be a positive number of torch CPU threads, got {args.threads}; without it the notebooks use 2.")
         extra['threads'] = args.threads

@@ -47,15 +47,15 @@ def data_dir(path=None) -> Path:
         "or place the offline corpus at ../shared/data beside the checkout.")
 
 # %% ../nbs/00_core.ipynb #36170609
-def ensure_writable(d) -> Path:
+def ensure_writable(d, what:str='results directory', how:str|None='results_dir=...') -> Path:  # what the directory is; the option that moves it
     "Create directory `d` if needed and check we can write there, with a clear error otherwise."
     d = Path(d)
     try:
         d.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=d, prefix='.probe'): pass
     except OSError as e:
-        raise PermissionError(f"Cannot write to results directory {d} ({e.strerror or e}). "
-                              "Choose another with results_dir=... or fix its permissions.") from e
+        raise PermissionError(f"Cannot write to {what} {d} ({e.strerror or e}). "
+                              f"Choose another{f' with {how}' if how else ''} or fix its permissions.") from e
     return d
 
 def _umask() -> int:
@@ -63,7 +63,7 @@ def _umask() -> int:
 
 def atomic_write(path, write_fn, suffix=''):
     "Call `write_fn(tmp_path)` then atomically rename the temporary file onto `path` (with a new file's usual permissions)."
-    path = Path(path); ensure_writable(path.parent)
+    path = Path(path); ensure_writable(path.parent, 'directory', None)  # callers check their own folders first, naming the option
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.'+path.name, suffix=suffix+'.tmp'); os.close(fd)
     try:
         write_fn(tmp)

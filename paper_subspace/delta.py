@@ -199,10 +199,12 @@ def make_generator(kind:str, D:int, **kw) -> Generator:
 def prompt_delta(backbone, n_tokens:int=20,  # number of soft prompt tokens
                  init:str='random',  # 'random' or 'vocab'
                  generator:str='identity',  # a registered generator name
-                 seed:int=0,  # seed of the initialisation
-                 **gen_kw) -> Delta:  # passed to the generator (e.g. d=, seed=)
+                 seed:int=0,  # seed of the prompt's initialisation
+                 gen_seed:int|None=None,  # seed of the generator (e.g. a random subspace's basis); None: the generator's default
+                 **gen_kw) -> Delta:  # passed to the generator (e.g. d=)
     "A soft-prompt delta (new tensor 'prompt', n_tokens × hidden) for `backbone`."
     if n_tokens < 1: raise ValueError(f"n_tokens must be >= 1, got {n_tokens}.")
+    if gen_seed is not None: gen_kw['seed'] = gen_seed  # `seed` itself is the prompt's: the generator's needs its own name here
     p0 = init_prompt(backbone, n_tokens, init, seed)
     return Delta({'prompt': tuple(p0.shape)}, [(['prompt'], make_generator(generator, p0.numel(), **gen_kw))], base={'prompt': p0}).to(device_of(backbone))
 

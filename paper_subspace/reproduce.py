@@ -11,8 +11,8 @@ import nbformat
 from .core import repo_root, ensure_writable, kernel_env
 
 # %% auto #0
-__all__ = ['TABLES', 'Table', 'register_table', 'tables_dir', 'list_tables', 'TableError', 'check_parameters', 'check_table',
-           'quiet_kernel_args', 'run_table']
+__all__ = ['TABLES', 'PATH_PARAMS', 'Table', 'register_table', 'tables_dir', 'list_tables', 'TableError', 'check_parameters',
+           'check_table', 'quiet_kernel_args', 'run_table']
 
 # %% ../nbs/06_reproduce.ipynb #65923df8
 @dataclass
@@ -88,6 +88,7 @@ def quiet_kernel_args(kernel_name:str) -> list:
     return ['--IPKernelApp.log_level=CRITICAL'] if any('ipykernel' in a for a in argv) else []
 
 _checkout_tables_dir = tables_dir  # the argument below shadows the function's name
+PATH_PARAMS = ('data_dir', 'results_dir', 'figures_dir')  # table parameters that are directories
 
 def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=None, kernel:str|None=None,
               tables_dir=None,  # folder of the table notebooks (default: nbs/tables of the checkout)
@@ -97,8 +98,10 @@ def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=
     check_table(table_id)
     nb = (Path(tables_dir) if tables_dir is not None else _checkout_tables_dir())/TABLES[table_id].notebook
     check_parameters(nb)
-    out = ensure_writable(Path(runs_dir))/f'{table_id}-{profile}.ipynb'
+    out = ensure_writable(Path(runs_dir), 'runs directory', 'runs_dir (--runs-dir)')/f'{table_id}-{profile}.ipynb'
     params = dict(profile=profile, **(extra or {}))
+    for k in PATH_PARAMS:  # the kernel starts in the notebook's folder: a relative path means the caller's working directory
+        if params.get(k) is not None: params[k] = str(Path(params[k]).expanduser().resolve())
     try:
         kernel = kernel or 'python3'
         with kernel_env(isa): pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name=kernel, language='python',
