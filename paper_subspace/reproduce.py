@@ -102,12 +102,15 @@ def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=
     params = dict(profile=profile, **(extra or {}))
     for k in PATH_PARAMS:  # the kernel starts in the notebook's folder: a relative path means the caller's working directory
         if params.get(k) is not None: params[k] = str(Path(params[k]).expanduser().resolve())
+    partial = out.with_name(f'.{table_id}-{profile}.partial.ipynb')  # papermill rewrites its output after every cell: never under the final name
     try:
         kernel = kernel or 'python3'
-        with kernel_env(isa): pm.execute_notebook(str(nb), str(out), parameters=params, cwd=str(nb.parent), kernel_name=kernel, language='python',
+        with kernel_env(isa): pm.execute_notebook(str(nb), str(partial), parameters=params, cwd=str(nb.parent), kernel_name=kernel, language='python',
                                                   progress_bar=False, extra_arguments=quiet_kernel_args(kernel))
     except pm.PapermillExecutionError as e:
+        failed = out.with_name(f'{table_id}-{profile}.failed.ipynb'); os.replace(partial, failed)  # a previous good run's notebook stays
         first = next((l for l in (e.source or '').splitlines() if l.strip()), '')[:80]
         raise TableError(f"Table '{table_id}' (profile {profile}) failed in cell [{e.exec_count}] ({first}): {e.ename}: {(e.evalue or '').rstrip().rstrip('.')}. "
-                         f"The executed notebook with the traceback is {out}.") from None
+                         f"The executed notebook with the traceback is {failed}.") from None
+    os.replace(partial, out)
     return out
