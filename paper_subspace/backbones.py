@@ -17,7 +17,7 @@ from transformers.modeling_outputs import BaseModelOutput
 from transformers.models.auto.modeling_auto import (MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_FOR_MASKED_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES)
-from .core import resolve_model_source, resolve_device, hub_unavailable, HubUnavailableError, hf_cached
+from .core import fingerprint_tensors, resolve_model_source, resolve_device, hub_unavailable, HubUnavailableError, hf_cached
 
 # %% auto #0
 __all__ = ['POOLINGS', 'KINDS', 'HEADS', 'render', 'fit_texts', 'register_pooling', 'mean_pool', 'cls_pool', 'max_pool',
@@ -736,12 +736,12 @@ def _check_head(head:str, archs, config):
 
 def object_id(model, tokenizer) -> str:
     "The name of a built model in results cache keys: its class and a hash of its weights and tokenizer (a fresh unique id if they cannot be read, e.g. on `meta`)."
-    h = hashlib.sha1(f"{type(tokenizer).__name__}|{getattr(tokenizer, 'name_or_path', '')}|{len(tokenizer)}".encode())
-    try:
-        for k, v in sorted(model.state_dict().items()):
-            h.update(k.encode()); h.update(str(v.dtype).encode()); h.update(v.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    sd = model.state_dict()
+    try: w = fingerprint_tensors(sd)
     except (NotImplementedError, RuntimeError, TypeError, ValueError): return f"{type(model).__name__}@{uuid.uuid4().hex[:16]}"  # never reuses a cached run
-    return f"{type(model).__name__}@{h.hexdigest()[:16]}"
+    tok = f"{type(tokenizer).__name__}|{getattr(tokenizer, 'name_or_path', '')}|{len(tokenizer)}"
+    dtypes = sorted({str(v.dtype) for v in sd.values()})  # the hash reads values as float32: the precision they run at, apart
+    return f"{type(model).__name__}@{hashlib.sha1(f'{tok}|{dtypes}|{w}'.encode()).hexdigest()[:16]}"
 
 def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hub name, a local path, or a (model, tokenizer) pair
                   head:str|None=None,  # one of HEADS; inferred from the architecture when None

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #bae4ff93
 from __future__ import annotations
-import os, sys, json, time, ctypes, socket, random, subprocess, tempfile, importlib.metadata
+import os, sys, json, time, ctypes, hashlib, socket, random, subprocess, tempfile, importlib.metadata
 from pathlib import Path
 from urllib.parse import urlparse
 from contextlib import contextmanager
@@ -13,8 +13,8 @@ import numpy as np, torch
 # %% auto #0
 __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir',
            'ensure_writable', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'tensors_meta',
-           'load_tensors', 'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa',
-           'cpu_identity', 'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory',
+           'fingerprint_tensors', 'load_tensors', 'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env',
+           'pinned_isa', 'cpu_identity', 'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory',
            'rss_anon_mb', 'HubUnavailableError', 'hub_endpoint', 'offline_switch', 'hub_unavailable', 'hf_cached',
            'resolve_model_source']
 
@@ -97,6 +97,12 @@ def tensors_meta(path) -> dict|None:
     if 'meta' in fm: return json.loads(fm['meta'])
     m = path.with_suffix('.json')
     return json.loads(m.read_text()) if m.exists() else None
+
+def fingerprint_tensors(sd:dict) -> str:
+    "Hash of a state dict's values (results-cache keys: a delta's start, a built backbone's weights)."
+    h = hashlib.sha1()
+    for k in sorted(sd): h.update(k.encode()); h.update(sd[k].detach().cpu().float().contiguous().numpy().tobytes())
+    return h.hexdigest()
 
 def load_tensors(path) -> tuple[dict, dict|None]:
     "Load tensors saved by `save_tensors` and their `meta` (`tensors_meta`)."
