@@ -4,7 +4,8 @@
 
 # %% ../nbs/06_reproduce.ipynb #65c1b26a
 from __future__ import annotations
-import json, os
+import json, os, sys, tempfile
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 import nbformat
@@ -12,7 +13,7 @@ from .core import repo_root, ensure_writable, kernel_env
 
 # %% auto #0
 __all__ = ['TABLES', 'PATH_PARAMS', 'Table', 'register_table', 'tables_dir', 'list_tables', 'TableError', 'check_parameters',
-           'check_table', 'quiet_kernel_args', 'run_table']
+           'check_table', 'quiet_kernel_args', 'this_python_kernel', 'check_extra', 'run_table']
 
 # %% ../nbs/06_reproduce.ipynb #65923df8
 @dataclass
@@ -87,6 +88,29 @@ def quiet_kernel_args(kernel_name:str) -> list:
     except NoSuchKernel: return []  # papermill then says the kernel is missing
     return ['--IPKernelApp.log_level=CRITICAL'] if any('ipykernel' in a for a in argv) else []
 
+@contextmanager
+def this_python_kernel():
+    "Within the block, kernel name 'python3' starts this interpreter, whatever 'python3' kernelspecs the machine has."
+    with tempfile.TemporaryDirectory() as d:  # a JUPYTER_PATH folder is searched before the user's, the environment's and the system's
+        k = Path(d)/'kernels'/'python3'; k.mkdir(parents=True)
+        (k/'kernel.json').write_text(json.dumps(dict(argv=[sys.executable, '-m', 'ipykernel_launcher', '-f', '{connection_file}'],
+                                                     display_name='Python 3 (ipykernel)', language='python')))
+        old = os.environ.get('JUPYTER_PATH')
+        os.environ['JUPYTER_PATH'] = os.pathsep.join([d] + ([old] if old else []))
+        try: yield
+        finally:
+            if old is None: os.environ.pop('JUPYTER_PATH', None)
+            else: os.environ['JUPYTER_PATH'] = old
+
+def check_extra(table_id:str, names:dict, extra:dict):
+    "Error if `extra` sets a parameter the table's notebook does not define (papermill would only warn and run the defaults)."
+    bad = sorted(set(extra) - set(names))
+    if bad:
+        import difflib
+        near = difflib.get_close_matches(bad[0], names, n=3)
+        raise TableError(f"Table '{table_id}' has no parameter {bad[0]!r}{' (nor ' + ', '.join(map(repr, bad[1:])) + ')' if bad[1:] else ''}. "
+                         f"Close: {near or '-'}; its parameters: {', '.join(names)}.")
+
 _checkout_tables_dir = tables_dir  # the argument below shadows the function's name
 PATH_PARAMS = ('data_dir', 'results_dir', 'figures_dir')  # table parameters that are directories
 
@@ -97,16 +121,17 @@ def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=
     import papermill as pm
     check_table(table_id)
     nb = (Path(tables_dir) if tables_dir is not None else _checkout_tables_dir())/TABLES[table_id].notebook
-    check_parameters(nb)
+    check_extra(table_id, check_parameters(nb), extra or {})
     out = ensure_writable(Path(runs_dir), 'runs directory', 'runs_dir (--runs-dir)')/f'{table_id}-{profile}.ipynb'
     params = dict(profile=profile, **(extra or {}))
     for k in PATH_PARAMS:  # the kernel starts in the notebook's folder: a relative path means the caller's working directory
         if params.get(k) is not None: params[k] = str(Path(params[k]).expanduser().resolve())
     partial = out.with_name(f'.{table_id}-{profile}.partial.ipynb')  # papermill rewrites its output after every cell: never under the final name
     try:
-        kernel = kernel or 'python3'
-        with kernel_env(isa): pm.execute_notebook(str(nb), str(partial), parameters=params, cwd=str(nb.parent), kernel_name=kernel, language='python',
-                                                  progress_bar=False, extra_arguments=quiet_kernel_args(kernel))
+        with kernel_env(isa), (nullcontext() if kernel else this_python_kernel()):  # default: this interpreter, which has paper_subspace
+            kernel = kernel or 'python3'
+            pm.execute_notebook(str(nb), str(partial), parameters=params, cwd=str(nb.parent), kernel_name=kernel, language='python',
+                                progress_bar=False, extra_arguments=quiet_kernel_args(kernel))
     except pm.PapermillExecutionError as e:
         failed = out.with_name(f'{table_id}-{profile}.failed.ipynb'); os.replace(partial, failed)  # a previous good run's notebook stays
         first = next((l for l in (e.source or '').splitlines() if l.strip()), '')[:80]
