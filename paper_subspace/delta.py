@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_delta.ipynb #82bf58c8
 from __future__ import annotations
-import math, json
+import math, json, warnings
 from pathlib import Path
 import torch, torch.nn as nn
 from .core import save_tensors, load_tensors, device_of
@@ -129,9 +129,13 @@ class Delta(nn.Module):
                     groups=[dict(names=names, kind=g.kind, config=g.key_config() if key else g.config()) for names,g in zip(self.names, self.gens)])
 
 # %% ../nbs/04_delta.ipynb #5a31e878
-def save_delta(delta:Delta, path, extra:dict|None=None) -> Path:
+def _bb_name(backbone) -> str: return str(getattr(backbone, 'name', None) or type(backbone).__name__)
+
+def save_delta(delta:Delta, path, extra:dict|None=None,
+               backbone=None) -> Path:  # the backbone it was trained on: its name is saved, and `load_delta(backbone=)` compares it
     "Save `delta` (safetensors) with its description (JSON sidecar), atomically."
-    return save_tensors(path, delta.state_dict(), dict(delta=delta.describe(), **(extra or {})))
+    who = {} if backbone is None else {'backbone': _bb_name(backbone)}
+    return save_tensors(path, delta.state_dict(), dict(delta=delta.describe(), **who, **(extra or {})))
 
 def _check_shapes(saved:dict, expected:dict, path):
     for k, shp in expected.items():
@@ -159,12 +163,30 @@ def _relocate(cls, cfg:dict, path) -> dict:
         cfg[k] = str(ok[0])
     return cfg
 
-def load_delta(path, expect_shapes:dict|None=None) -> Delta:
+def _check_backbone(desc:dict, saved_on, backbone, path):
+    "Error if the delta's tensors do not fit `backbone`; warn if it was saved for a backbone of another name."
+    params, name = backbone.named_backbone_params(), _bb_name(backbone)
+    for k, shp in desc['shapes'].items():
+        if k in desc['new']: continue  # its own tensor (a prompt, adapters): only a prompt's hidden size is the backbone's
+        if k not in params:
+            raise ValueError(f"{path} changes backbone parameter '{k}', which backbone {name!r} does not have: the delta was made for "
+                             f"another architecture ({saved_on or 'not recorded'}). Load it with that backbone.")
+        if list(params[k].shape) != list(shp):
+            raise ValueError(f"{path}: backbone parameter '{k}' has shape {tuple(params[k].shape)} in {name!r}, but the delta was made for "
+                             f"shape {tuple(shp)} ({saved_on or 'backbone not recorded'}). Load it with that backbone.")
+    if 'prompt' in desc['new'] and hasattr(backbone, 'd'): _check_shapes(desc['shapes'], {'prompt': [desc['shapes']['prompt'][0], backbone.d]}, path)
+    if saved_on is not None and saved_on != name:
+        warnings.warn(f"{path} was trained on backbone {saved_on!r} and is loaded for {name!r}: its shapes fit, but its values were "
+                      "learned against the other backbone's weights.", stacklevel=3)
+
+def load_delta(path, expect_shapes:dict|None=None,
+               backbone=None) -> Delta:  # the backbone it will run on: its parameters and hidden size must fit the delta
     "Rebuild a delta saved by `save_delta`; `expect_shapes` (name -> shape) must match what was saved."
     sd, meta = load_tensors(path)
     if not meta or 'delta' not in meta: raise ValueError(f"{path} has no delta description (expected {Path(path).with_suffix('.json')}).")
     desc = meta['delta']
     if expect_shapes is not None: _check_shapes(desc['shapes'], {k: list(v) for k,v in expect_shapes.items()}, path)
+    if backbone is not None: _check_backbone(desc, meta.get('backbone'), backbone, path)
     groups = []
     for grp in desc['groups']:
         if grp['kind'] not in GENERATORS:

@@ -264,7 +264,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
                    test=evaluate(backbone, data.test, task, delta, cfg.eval_batch_size))
     delta_path = None
     if delta is not None and cfg.max_steps > 0:
-        delta_path = save_delta(delta, rec_path.with_suffix('.delta.safetensors'), dict(task=task.name, run_key=key))  # sidecar: .delta.json
+        delta_path = save_delta(delta, rec_path.with_suffix('.delta.safetensors'), dict(task=task.name, run_key=key), backbone=backbone)  # sidecar: .delta.json
     rec = dict(key=key, task=task.name, method=cfg.method, backbone=backbone_id(backbone), head=getattr(backbone, 'head', None),
                seed=cfg.seed, config=asdict(cfg), data=dict(getattr(data, 'meta', {}), n_train=len(data.train), n_dev=len(data.dev),
                n_test=len(data.test), fingerprint=fingerprint_examples(data)), delta=None if delta is None else delta.describe(),
