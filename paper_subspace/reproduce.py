@@ -35,7 +35,7 @@ register_table(Table('pt_baseline', 'pt_baseline.ipynb', '000/002 (shared baseli
                      ('pt_baseline.csv', 'pt_baseline.md', 'pt_baseline.png')))
 for _id, _what in [('ipt_fig3', 'Figure 3 (E_rel vs d_I on the random / type splits) with Tables 3-6 (absolute scores)'),
                    ('ipt_fig4', 'Figure 4 (subspace-finding methods on unseen tasks) and Figure 10'),
-                   ('ipt_fig5', 'Figure 5 (data scale K = 16/32/64)'),
+                   ('ipt_fig5', 'Figure 5 (data scale K = 16/32/64; the cpu profile runs K = 16 and 64)'),
                    ('ipt_fig6', 'Figure 6 (fraction of training tasks)'),
                    ('ipt_fig7', 'Figure 7 (PCA of the intrinsic vectors)'),
                    ('ipt_table2', 'Table 2 (std over seeds of FT, PT, IPT) and IST-initialised PT')]:
