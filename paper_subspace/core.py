@@ -12,11 +12,11 @@ import numpy as np, torch
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir',
-           'ensure_writable', 'atomic_write', 'atomic_write_text', 'atomic_write_json', 'save_tensors', 'tensors_meta',
-           'fingerprint_tensors', 'load_tensors', 'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env',
-           'pinned_isa', 'cpu_identity', 'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory',
-           'rss_anon_mb', 'HubUnavailableError', 'hub_endpoint', 'offline_switch', 'hub_unavailable', 'hf_cached',
-           'resolve_model_source']
+           'ensure_writable', 'atomic_write_set', 'atomic_write', 'atomic_write_text', 'atomic_write_json',
+           'save_tensors', 'tensors_meta', 'fingerprint_tensors', 'load_tensors', 'set_seed', 'package_versions',
+           'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity', 'kernel_isa', 'resolve_device',
+           'device_of', 'one_device', 'keep_freed_memory', 'rss_anon_mb', 'HubUnavailableError', 'hub_endpoint',
+           'offline_switch', 'hub_unavailable', 'hf_cached', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -61,17 +61,26 @@ def ensure_writable(d, what:str='results directory', how:str|None='results_dir=.
 def _umask() -> int:
     m = os.umask(0o022); os.umask(m); return m  # the process's umask (reading it means setting it)
 
-def atomic_write(path, write_fn, suffix=''):
-    "Call `write_fn(tmp_path)` then atomically rename the temporary file onto `path` (with a new file's usual permissions)."
-    path = Path(path); ensure_writable(path.parent, 'directory', None)  # callers check their own folders first, naming the option
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.'+path.name, suffix=suffix+'.tmp'); os.close(fd)
+def atomic_write_set(writes:dict,  # path -> write_fn(tmp_path)
+                     suffix='') -> list[Path]:
+    "Write several files as one set: each `write_fn` fills a temporary file beside its target, and only when all have succeeded are they renamed into place (with a new file's usual permissions)."
+    tmps = {}
     try:
-        write_fn(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it owner-only (0600); an open() would have made it 0666 less the umask
-        os.replace(tmp, path)
+        for path, write_fn in writes.items():
+            path = Path(path); ensure_writable(path.parent, 'directory', None)  # callers check their own folders first, naming the option
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.'+path.name, suffix=suffix+'.tmp'); os.close(fd)
+            tmps[path] = tmp
+            write_fn(tmp)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it owner-only (0600); an open() would have made it 0666 less the umask
+        for path, tmp in tmps.items(): os.replace(tmp, path)  # renames only: a failed write above replaced nothing
     finally:
-        if os.path.exists(tmp): os.unlink(tmp)
-    return path
+        for tmp in tmps.values():
+            if os.path.exists(tmp): os.unlink(tmp)
+    return list(tmps)
+
+def atomic_write(path, write_fn, suffix=''):
+    "Call `write_fn(tmp_path)` then atomically rename the temporary file onto `path`."
+    return atomic_write_set({path: write_fn}, suffix)[0]
 
 def atomic_write_text(path, text:str): return atomic_write(path, lambda t: Path(t).write_text(text))
 def atomic_write_json(path, obj): return atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str))

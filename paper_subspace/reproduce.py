@@ -9,11 +9,11 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 import nbformat
-from .core import repo_root, ensure_writable, kernel_env
+from .core import repo_root, ensure_writable, kernel_env, atomic_write_set
 
 # %% auto #0
 __all__ = ['TABLES', 'PATH_PARAMS', 'Table', 'register_table', 'tables_dir', 'list_tables', 'TableError', 'check_parameters',
-           'check_table', 'quiet_kernel_args', 'this_python_kernel', 'check_extra', 'run_table']
+           'check_table', 'quiet_kernel_args', 'this_python_kernel', 'check_extra', 'run_table', 'save_outputs']
 
 # %% ../nbs/06_reproduce.ipynb #65923df8
 @dataclass
@@ -139,3 +139,14 @@ def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=
                          f"The executed notebook with the traceback is {failed}.") from None
     os.replace(partial, out)
     return out
+
+# %% ../nbs/06_reproduce.ipynb #9ab63161
+def save_outputs(figures_dir, stem:str, df=None,  # a pandas DataFrame -> <stem>.csv
+                 md:str|None=None, fig=None,  # Markdown text -> <stem>.md; a matplotlib Figure -> <stem>.png
+                 dpi:int=120) -> list[Path]:
+    "Write a table notebook's csv, md and png into `figures_dir` as one set: all of them, or none if any write fails."
+    d, w = Path(figures_dir), {}
+    if df is not None: w[d/f'{stem}.csv'] = lambda t: df.to_csv(t, index=False)
+    if md is not None: w[d/f'{stem}.md'] = lambda t: Path(t).write_text(md)
+    if fig is not None: w[d/f'{stem}.png'] = lambda t: fig.savefig(t, format='png', dpi=dpi)
+    return atomic_write_set(w)
