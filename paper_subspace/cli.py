@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, sys, os
 from .core import ISA_ENV, DEVICE_ENV, kernel_isa, resolve_device, ensure_writable
-from .reproduce import TABLES, list_tables, run_table, check_table, TableError
+from .reproduce import TABLES, list_tables, run_table, check_table, tables_dir, TableError
 
 # %% auto #0
 __all__ = ['cmd_tasks', 'cmd_reproduce', 'parser', 'main']
@@ -23,6 +23,7 @@ def cmd_reproduce(args):
     ids = args.tables or list(TABLES)
     extra = {k: getattr(args, k) for k in ('data_dir', 'results_dir', 'figures_dir') if getattr(args, k)}
     for t in ids: check_table(t)  # every id known before the first notebook runs
+    if args.tables_dir is None: tables_dir()  # an installed package without a checkout: said now, before anything is printed or run
     for k, what in (('results_dir', 'results directory'), ('figures_dir', 'figures directory'), ('runs_dir', 'runs directory')):
         if getattr(args, k): ensure_writable(getattr(args, k), what, '--' + k.replace('_', '-'))  # before the first notebook runs, not at its last cell
     if args.threads is not None:  # every table notebook has a `threads` parameter (default 2)

@@ -51,7 +51,8 @@ for _id, _what in [('traj_table1', 'Table 1 (transductive: full / freeze / rando
 def tables_dir() -> Path:
     "The folder of table notebooks (needs a checkout of the repository)."
     root = repo_root()
-    if root is None: raise FileNotFoundError("`reproduce` runs the notebooks in nbs/tables of a checkout: clone the repository and run it from there.")
+    if root is None: raise FileNotFoundError("`reproduce` runs the notebooks in nbs/tables of a checkout: clone the repository and run it from there "
+                                             "(or point --tables-dir, tables_dir= in Python, at a folder of the table notebooks).")
     return root/'nbs'/'tables'
 
 def list_tables() -> str:
