@@ -68,6 +68,7 @@ def atomic_write_set(writes:dict,  # path -> write_fn(tmp_path)
     try:
         for path, write_fn in writes.items():
             path = Path(path); ensure_writable(path.parent, 'directory', None)  # callers check their own folders first, naming the option
+            if any(path.resolve() == p.resolve() for p in tmps): raise ValueError(f"atomic_write_set got {path} twice: give each file once.")
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.'+path.name, suffix=suffix+'.tmp'); os.close(fd)
             tmps[path] = tmp
             write_fn(tmp)

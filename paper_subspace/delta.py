@@ -135,7 +135,7 @@ def save_delta(delta:Delta, path, extra:dict|None=None,
                backbone=None) -> Path:  # the backbone it was trained on: its name is saved, and `load_delta(backbone=)` compares it
     "Save `delta` (safetensors) with its description (JSON sidecar), atomically."
     who = {} if backbone is None else {'backbone': _bb_name(backbone)}
-    return save_tensors(path, delta.state_dict(), dict(delta=delta.describe(), **who, **(extra or {})))
+    return save_tensors(path, delta.state_dict(), {**who, **(extra or {}), 'delta': delta.describe()})
 
 def _check_shapes(saved:dict, expected:dict, path):
     for k, shp in expected.items():
@@ -167,7 +167,7 @@ def _check_backbone(desc:dict, saved_on, backbone, path):
     "Error if the delta's tensors do not fit `backbone`; warn if it was saved for a backbone of another name."
     params, name = backbone.named_backbone_params(), _bb_name(backbone)
     for k, shp in desc['shapes'].items():
-        if k in desc['new']: continue  # its own tensor (a prompt, adapters): only a prompt's hidden size is the backbone's
+        if k in desc['new']: continue  # the delta's own tensors (a prompt, adapter weights): of these only a prompt is checked, by its hidden size
         if k not in params:
             raise ValueError(f"{path} changes backbone parameter '{k}', which backbone {name!r} does not have: the delta was made for "
                              f"another architecture ({saved_on or 'not recorded'}). Load it with that backbone.")

@@ -98,3 +98,16 @@ def test_readme_library_examples_run(tmp_path):
     env = dict(os.environ, PAPER_SUBSPACE_DATA=str(data_dir()), HF_HUB_OFFLINE='1', HF_DATASETS_OFFLINE='1')
     out = subprocess.run([sys.executable, 'example.py'], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode == 0 and 'README examples ok' in out.stdout, out.stderr[-3000:]
+
+def test_table_notebooks_write_outputs_once_at_the_end():
+    "Every table notebook writes its csv, md and png with one `save_outputs` call at the end of its last code cell (after its checks; a table may be shown after it)."
+    for nb in sorted((ROOT/'nbs'/'tables').glob('*.ipynb')):
+        cells = [c for c in nbformat.read(str(nb), as_version=4).cells if c.cell_type == 'code']
+        src = '\n'.join(c.source for c in cells)
+        assert src.count('save_outputs(') == 1 and not re.search(r'atomic_write|savefig\(|to_csv\(|write_text\(', src), \
+            f'{nb.name}: write the outputs only through one save_outputs call'
+        body = ast.parse(cells[-1].source).body
+        i = next((i for i, s in enumerate(body) if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)
+                  and getattr(s.value.func, 'id', None) == 'save_outputs'), None)
+        assert i is not None and all(isinstance(s, ast.Expr) and isinstance(s.value, ast.Name) for s in body[i + 1:]), \
+            f'{nb.name}: save_outputs must end the last code cell (only a table shown after it)'
