@@ -67,7 +67,7 @@ def _crc(a:np.ndarray) -> int: return zlib.crc32(np.ascontiguousarray(a).view(np
 
 class Trajectory:
     "A (possibly partial) trajectory folder: header + one memory-mapped (t+1, D) float32 file per layer."
-    def __init__(self, path, verify:bool=True):  # verify: check every written row's checksum
+    def __init__(self, path, verify:bool=True):  # verify: check each written row's checksum before it is first read (`verify()`: all rows now)
         self.path = Path(path); hp = self.path/'trajectory.json'
         if not hp.exists(): raise TrajectoryError(f"No trajectory at {self.path} (missing trajectory.json); record one with record_trajectory.")
         try: self.header = json.loads(hp.read_text())
@@ -83,17 +83,22 @@ class Trajectory:
                 raise TrajectoryError(f"Trajectory {self.path}: {f.name} is truncated or damaged ({f.stat().st_size:,} bytes, expected "
                                       f"{want:,} = {self.t + 1} rows × {L['D']:,} float32). Delete the folder and record it again.")
             self._mm[p] = np.memmap(f, dtype='<f4', mode='r', shape=(self.t + 1, L['D']))
-        if verify: self.verify()
+        self._verify, self._ok = verify, set()  # (layer, row) pairs whose checksum this object has checked
 
     def nbytes(self, L:dict) -> int: return (self.t + 1) * L['D'] * 4  # size of a layer's file: t+1 float32 rows
 
+    def _check(self, p:str, rows):
+        "Check the CRC-32 of `rows` of layer `p` not checked yet; a mismatch is a `TrajectoryError` naming layer and row."
+        for i in rows:
+            if (p, i) in self._ok: continue
+            if _crc(self._mm[p][i]) != self.header['crc'][p][i]:
+                raise TrajectoryError(f"Trajectory {self.path}: checksum mismatch in layer {p} row {i} (file "
+                                      f"{self.layers[p]['file']} is corrupt). Delete the folder and record it again.")
+            self._ok.add((p, i))
+
     def verify(self):
-        "Check the CRC-32 of every written row; a mismatch is a `TrajectoryError` naming layer and row."
-        for p, mm in self._mm.items():
-            for i in range(self.rows):
-                if _crc(mm[i]) != self.header['crc'][p][i]:
-                    raise TrajectoryError(f"Trajectory {self.path}: checksum mismatch in layer {p} row {i} (file "
-                                          f"{self.layers[p]['file']} is corrupt). Delete the folder and record it again.")
+        "Check the CRC-32 of every written row now (reading reads only the rows it needs, each checked once)."
+        for p in self._mm: self._check(p, range(self.rows))
         return self
 
     @property
@@ -103,8 +108,12 @@ class Trajectory:
     def row(self, layer:str, i:int) -> np.ndarray:
         "Row i (0 = θ_0) of `layer`, memory-mapped."
         if not 0 <= i < self.rows: raise IndexError(f"Row {i} of {self.path} is not written (rows 0..{self.rows - 1}).")
+        if self._verify: self._check(layer, [i])
         return self._mm[layer][i]  # (D,)
-    def rows_of(self, layer:str) -> np.ndarray: return self._mm[layer][:self.rows]  # (rows, D), memory-mapped
+    def rows_of(self, layer:str) -> np.ndarray:
+        "The written rows of `layer`, (rows, D), memory-mapped."
+        if self._verify: self._check(layer, range(self.rows))
+        return self._mm[layer][:self.rows]
 
     def check_matches(self, spec:dict, what='this backbone'):
         "Error unless the layers (names and shapes) equal `spec` (from `layer_spec`)."
@@ -147,7 +156,7 @@ class TrajectoryWriter(Trajectory):
         if t < 1: raise ValueError(f"A trajectory needs t >= 1 checkpoints, got t={t}.")
         path = ensure_writable(path)
         if (path/'trajectory.json').exists():
-            super().__init__(path, verify=True)
+            super().__init__(path); self.verify()  # rows to resume after must be intact
             if self.t != t: raise TrajectoryError(f"{path} holds a trajectory of t={self.t}, not {t}: use another folder or delete it.")
             self.check_matches(spec, 'the backbone being fine-tuned')
             self._mm = {p: np.memmap(path/L['file'], dtype='<f4', mode='r+', shape=(t + 1, L['D'])) for p, L in self.layers.items()}
@@ -157,6 +166,7 @@ class TrajectoryWriter(Trajectory):
         self.header = dict(format=TRAJ_FORMAT, dtype='float32', byteorder='little', t=t, rows=0, layers=layers,
                            crc={p: [] for p in layers}, meta=meta or {})
         self.path, self.t, self.rows, self.layers = path, t, 0, layers
+        self._verify, self._ok = True, set()
         self._mm = {p: np.memmap(path/L['file'], dtype='<f4', mode='w+', shape=(t + 1, L['D'])) for p, L in layers.items()}
         try:
             for L in layers.values(): _reserve(path/L['file'], self.nbytes(L))
@@ -179,6 +189,7 @@ class TrajectoryWriter(Trajectory):
             if v.shape != (self.layers[p]['D'],): raise ValueError(f"Row for layer {p} has shape {v.shape}, expected ({self.layers[p]['D']},).")
             mm[i] = v; mm.flush()
             self.header['crc'][p] = self.header['crc'][p][:i] + [_crc(mm[i])]
+        self._ok = {(p, j) for p, j in self._ok if j < i}  # rows from i on are new
         self.rows = i + 1
         self._save_header()
 
