@@ -13,10 +13,10 @@ import numpy as np, torch
 # %% auto #0
 __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir',
            'ensure_writable', 'atomic_write_set', 'atomic_write', 'atomic_write_text', 'atomic_write_json',
-           'save_tensors', 'tensors_meta', 'fingerprint_tensors', 'load_tensors', 'set_seed', 'package_versions',
-           'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity', 'kernel_isa', 'resolve_device',
-           'device_of', 'one_device', 'keep_freed_memory', 'rss_anon_mb', 'HubUnavailableError', 'hub_endpoint',
-           'offline_switch', 'hub_unavailable', 'hf_cached', 'resolve_model_source']
+           'save_tensors', 'tensors_meta', 'backbone_id', 'fingerprint_tensors', 'load_tensors', 'set_seed',
+           'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity', 'kernel_isa',
+           'resolve_device', 'device_of', 'one_device', 'keep_freed_memory', 'rss_anon_mb', 'HubUnavailableError',
+           'hub_endpoint', 'offline_switch', 'hub_unavailable', 'hf_cached', 'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -107,6 +107,10 @@ def tensors_meta(path) -> dict|None:
     if 'meta' in fm: return json.loads(fm['meta'])
     m = path.with_suffix('.json')
     return json.loads(m.read_text()) if m.exists() else None
+
+def backbone_id(backbone) -> str:
+    "A stable name for the backbone (its `name`, else its config's name or path): run records and saved deltas say which backbone made them."
+    return getattr(backbone, 'name', None) or backbone.model.config._name_or_path
 
 def fingerprint_tensors(sd:dict) -> str:
     "Hash of a state dict's values (results-cache keys: a delta's start, a built backbone's weights)."

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math, json, warnings
 from pathlib import Path
 import torch, torch.nn as nn
-from .core import save_tensors, load_tensors, device_of
+from .core import save_tensors, load_tensors, device_of, backbone_id
 
 # %% auto #0
 __all__ = ['GENERATORS', 'register_generator', 'Generator', 'IdentityGenerator', 'random_orthonormal', 'RandomSubspaceGenerator',
@@ -129,12 +129,10 @@ class Delta(nn.Module):
                     groups=[dict(names=names, kind=g.kind, config=g.key_config() if key else g.config()) for names,g in zip(self.names, self.gens)])
 
 # %% ../nbs/04_delta.ipynb #5a31e878
-def _bb_name(backbone) -> str: return str(getattr(backbone, 'name', None) or type(backbone).__name__)
-
 def save_delta(delta:Delta, path, extra:dict|None=None,
                backbone=None) -> Path:  # the backbone it was trained on: its name is saved, and `load_delta(backbone=)` compares it
     "Save `delta` (safetensors) with its description (JSON sidecar), atomically."
-    who = {} if backbone is None else {'backbone': _bb_name(backbone)}
+    who = {} if backbone is None else {'backbone': backbone_id(backbone)}
     return save_tensors(path, delta.state_dict(), {**who, **(extra or {}), 'delta': delta.describe()})
 
 def _check_shapes(saved:dict, expected:dict, path):
@@ -165,7 +163,7 @@ def _relocate(cls, cfg:dict, path) -> dict:
 
 def _check_backbone(desc:dict, saved_on, backbone, path):
     "Error if the delta's tensors do not fit `backbone`; warn if it was saved for a backbone of another name."
-    params, name = backbone.named_backbone_params(), _bb_name(backbone)
+    params, name = backbone.named_backbone_params(), backbone_id(backbone)
     for k, shp in desc['shapes'].items():
         if k in desc['new']: continue  # the delta's own tensors (a prompt, adapter weights): of these only a prompt is checked, by its hidden size
         if k not in params:

@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from .core import save_tensors, load_tensors, fingerprint_tensors, set_seed, keep_freed_memory, atomic_write_json, kernel_isa, package_versions, device_of
+from .core import save_tensors, load_tensors, fingerprint_tensors, set_seed, keep_freed_memory, atomic_write_json, kernel_isa, package_versions, device_of, backbone_id
 from .delta import Generator, Delta, register_generator, GENERATORS, IdentityGenerator, _numel
-from .train import train, fingerprint_examples, backbone_id, evaluate, _sha, adamw, cache_version
+from .train import train, fingerprint_examples, evaluate, _sha, adamw, cache_version
 
 # %% auto #0
 __all__ = ['ADAPTER_SITES', 'MSF_VERSION', 'IPT_PROFILES', 'PromptAE', 'check_ae_shape', 'save_ae', 'load_ae',

@@ -10,15 +10,15 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 from .core import (set_seed, keep_freed_memory, atomic_write_json, ensure_writable, save_tensors, load_tensors, fingerprint_tensors,
-                                 package_versions, git_commit, pinned_isa, kernel_isa, one_device, device_of)
+                                 package_versions, git_commit, pinned_isa, kernel_isa, one_device, device_of, backbone_id)
 from .delta import Delta, save_delta
 from .metrics import compute_metrics
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'LR_SCHEDULES', 'CACHE_VERSION', 'register_optimizer', 'adamw', 'TrainConfig', 'lr_scheduler',
            'delta_forward', 'batches', 'predict', 'evaluate', 'step_on', 'batch_indices', 'cache_version',
-           'fingerprint_examples', 'backbone_id', 'run_key', 'record_path', 'save_checkpoint', 'load_checkpoint',
-           'train', 'load_records']
+           'fingerprint_examples', 'run_key', 'record_path', 'save_checkpoint', 'load_checkpoint', 'train',
+           'load_records']
 
 # %% ../nbs/05_train.ipynb #d4dcc238
 OPTIMIZERS = {}  # name -> fn(params, cfg) -> torch optimizer
@@ -141,10 +141,6 @@ def _sha(obj) -> str: return hashlib.sha1(json.dumps(obj, sort_keys=True, defaul
 def fingerprint_examples(data) -> str:
     "Hash of the train/dev/test examples."
     return _sha([data.train, data.dev, data.test])
-
-def backbone_id(backbone) -> str:
-    "A stable name for the backbone (its `name`, else its config's name or path)."
-    return getattr(backbone, 'name', None) or backbone.model.config._name_or_path
 
 _CFG_ADDED = ('lr_schedule', 'warmup_steps')  # TrainConfig fields added since CACHE_VERSION 2
 def _key_cfg(cfg:TrainConfig) -> dict:
