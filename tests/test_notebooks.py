@@ -35,3 +35,25 @@ def test_table_notebook(nb, tmp_path):
     for ext in ('csv', 'md', 'png'):
         f = tmp_path/'figures'/f'{nb.stem}-smoke.{ext}'
         assert f.is_file() and f.stat().st_size > 0, f'{nb.name} (smoke profile) did not write {f.name}'
+
+def _paper_backbone(table_id):
+    "The Hub backbone a table's `paper` profile loads first (the profiles are data in the library; pt_baseline keeps its own)."
+    from paper_subspace.intrinsic import IPT_PROFILES
+    from paper_subspace.trajectory import PROFILES
+    if table_id.startswith('ipt_'): return IPT_PROFILES['paper']['backbone']
+    if table_id.startswith('traj_'): return PROFILES['paper']['backbones'][0]
+    return {'pt_baseline': 'facebook/bart-base'}[table_id]  # a new table: say which model its paper profile loads first
+
+@pytest.mark.parametrize('nb', TABLE_NBS, ids=[p.name for p in TABLE_NBS])
+def test_table_paper_profile_fails_fast_offline(nb, tmp_path):
+    "Offline, a table's `paper` profile stops at its first Hub load with the message that says so and how to work offline; nothing is trained or written."
+    from paper_subspace.reproduce import run_table, TableError
+    assert os.environ.get('HF_HUB_OFFLINE') == '1'  # conftest sets it, as CI does
+    with pytest.raises(TableError) as e:
+        run_table(nb.stem, profile='paper', runs_dir=tmp_path/'runs',
+                  extra={'results_dir': str(tmp_path/'results'), 'figures_dir': str(tmp_path/'figures')})
+    msg = str(e.value)
+    assert f"HubUnavailableError: Cannot load '{_paper_backbone(nb.stem)}'" in msg and 'HF_HUB_OFFLINE=1 is set' in msg and "profile 'cpu'" in msg, msg
+    assert (tmp_path/'runs'/f'{nb.stem}-paper.failed.ipynb').is_file()
+    written = [p for d in ('results', 'figures') for p in (tmp_path/d).rglob('*') if p.is_file()]
+    assert not written, f'{nb.name} (paper profile) wrote {written[:5]} before failing'
