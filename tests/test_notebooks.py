@@ -36,24 +36,25 @@ def test_table_notebook(nb, tmp_path):
         f = tmp_path/'figures'/f'{nb.stem}-smoke.{ext}'
         assert f.is_file() and f.stat().st_size > 0, f'{nb.name} (smoke profile) did not write {f.name}'
 
-def _paper_backbone(table_id):
-    "The Hub backbone a table's `paper` profile loads first (the profiles are data in the library; pt_baseline keeps its own)."
-    from paper_subspace.intrinsic import IPT_PROFILES
+def _paper_first_error(table_id):
+    """What stops a table's `paper` profile offline here: the CrossFit gym the ipt_* tables read before their backbone loads (not in the
+    offline corpus), else the Hub backbone (the profiles are data in the library; pt_baseline keeps its own)."""
     from paper_subspace.trajectory import PROFILES
-    if table_id.startswith('ipt_'): return IPT_PROFILES['paper']['backbone']
-    if table_id.startswith('traj_'): return PROFILES['paper']['backbones'][0]
-    return {'pt_baseline': 'facebook/bart-base'}[table_id]  # a new table: say which model its paper profile loads first
+    if table_id.startswith('ipt_'): return 'FileNotFoundError: No CrossFit data directory (no crossfit_dir argument, no $PAPER_SUBSPACE_CROSSFIT'
+    hub = "HF_HUB_OFFLINE=1 is set (unset it to use the Hub). To work offline, use the embedded default (profile 'cpu'"
+    if table_id.startswith('traj_'): return f"HubUnavailableError: Cannot load '{PROFILES['paper']['backbones'][0]}': it is not a local path and {hub}"
+    return f"HubUnavailableError: Cannot load '{ {'pt_baseline': 'facebook/bart-base'}[table_id]}': it is not a local path and {hub}"  # a new table: say what stops it
 
 @pytest.mark.parametrize('nb', TABLE_NBS, ids=[p.name for p in TABLE_NBS])
-def test_table_paper_profile_fails_fast_offline(nb, tmp_path):
-    "Offline, a table's `paper` profile stops at its first Hub load with the message that says so and how to work offline; nothing is trained or written."
+def test_table_paper_profile_fails_fast_offline(nb, tmp_path, monkeypatch):
+    "Offline, a table's `paper` profile stops at the first thing it cannot reach (the CrossFit gym or the Hub) with the message that says so; nothing is trained or written."
     from paper_subspace.reproduce import run_table, TableError
     assert os.environ.get('HF_HUB_OFFLINE') == '1'  # conftest sets it, as CI does
+    monkeypatch.delenv('PAPER_SUBSPACE_CROSSFIT', raising=False)  # a developer's own gym would let the ipt_* tables go on to the Hub
     with pytest.raises(TableError) as e:
         run_table(nb.stem, profile='paper', runs_dir=tmp_path/'runs',
                   extra={'results_dir': str(tmp_path/'results'), 'figures_dir': str(tmp_path/'figures')})
-    msg = str(e.value)
-    assert f"HubUnavailableError: Cannot load '{_paper_backbone(nb.stem)}'" in msg and 'HF_HUB_OFFLINE=1 is set' in msg and "profile 'cpu'" in msg, msg
+    assert _paper_first_error(nb.stem) in str(e.value), str(e.value)
     assert (tmp_path/'runs'/f'{nb.stem}-paper.failed.ipynb').is_file()
     written = [p for d in ('results', 'figures') for p in (tmp_path/d).rglob('*') if p.is_file()]
     assert not written, f'{nb.name} (paper profile) wrote {written[:5]} before failing'
