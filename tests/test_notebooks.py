@@ -51,6 +51,8 @@ def test_table_paper_profile_fails_fast_offline(nb, tmp_path, monkeypatch):
     from paper_subspace.reproduce import run_table, TableError
     assert os.environ.get('HF_HUB_OFFLINE') == '1'  # conftest sets it, as CI does
     monkeypatch.delenv('PAPER_SUBSPACE_CROSSFIT', raising=False)  # a developer's own gym would let the ipt_* tables go on to the Hub
+    for v in ('HF_HOME', 'HF_HUB_CACHE', 'HF_DATASETS_CACHE', 'TRANSFORMERS_CACHE'): monkeypatch.delenv(v, raising=False)
+    monkeypatch.setenv('HF_HOME', str(tmp_path/'hf'))  # an empty Hugging Face cache: a paper backbone cached here would start a real paper run
     with pytest.raises(TableError) as e:
         run_table(nb.stem, profile='paper', runs_dir=tmp_path/'runs',
                   extra={'results_dir': str(tmp_path/'results'), 'figures_dir': str(tmp_path/'figures')})
