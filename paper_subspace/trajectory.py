@@ -17,17 +17,26 @@ from .train import TrainConfig, train, register_optimizer, run_key, record_path,
 
 # %% auto #0
 __all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'RANK_RTOL', 'RANDOM_BASIS_STREAM', 'PAPER_METRIC', 'GLUE8',
-           'PROFILES', 'encoder_layers', 'rest_names', 'head_unused', 'layer_spec', 'layer_vector', 'TrajectoryError',
-           'Trajectory', 'check_spec', 'TrajectoryWriter', 'record_trajectory', 'gram_svd', 'rows_crc',
-           'trajectory_basis', 'unified_basis', 'basis_meta', 'random_basis', 'SubspaceGenerator', 'load_layer_basis',
-           'subspace_delta', 'frozen_encoder_delta', 'subspace_dof', 'noise_free_k', 'detect_outliers', 'layer_updates',
-           'locate', 'DisableGenerator', 'disable_delta', 'random_positions', 'paper_metric', 'task_t', 'runs_top1',
-           'profile_backbone', 'load_data', 'ft_config', 'get_trajectory', 'get_basis', 'get_unified', 'run_subspace',
-           'run_freeze', 'run_disabled', 'score', 'trained_delta']
+           'PROFILES', 'layer_key', 'by_layer', 'encoder_layers', 'rest_names', 'head_unused', 'layer_spec',
+           'layer_vector', 'TrajectoryError', 'Trajectory', 'check_spec', 'TrajectoryWriter', 'record_trajectory',
+           'gram_svd', 'rows_crc', 'trajectory_basis', 'unified_basis', 'basis_meta', 'random_basis',
+           'SubspaceGenerator', 'load_layer_basis', 'subspace_delta', 'frozen_encoder_delta', 'subspace_dof',
+           'noise_free_k', 'detect_outliers', 'layer_updates', 'locate', 'DisableGenerator', 'disable_delta',
+           'random_positions', 'paper_metric', 'task_t', 'runs_top1', 'profile_backbone', 'load_data', 'ft_config',
+           'get_trajectory', 'get_basis', 'get_unified', 'run_subspace', 'run_freeze', 'run_disabled', 'score',
+           'trained_delta']
 
 # %% ../nbs/11_trajectory.ipynb #a275c8d9
 LAYER_PATTERN = r'^(.*encoder\.layer\.\d+)\.'  # group 1 = the layer prefix
 UNUSED_PATTERN = Head.unused  # r'(^|\.)pooler\.': parameters the LM and similarity heads never read; never trained
+
+def layer_key(p:str) -> list:
+    "Sort key of a layer prefix in layer order: numbers compare as numbers ('encoder.layer.10' after 'encoder.layer.9')."
+    return [int(s) if s.isdigit() else s for s in re.split(r'(\d+)', p)]
+
+def by_layer(d:dict) -> dict:
+    "`d` (layer prefix -> value) in layer order. Headers and sidecars are JSON written with sorted keys, which puts 'layer.10' before 'layer.2'."
+    return {p: d[p] for p in sorted(d, key=layer_key)}
 
 def encoder_layers(params:dict,  # name -> tensor (e.g. `backbone.named_backbone_params()`)
                    pattern:str=LAYER_PATTERN) -> dict:
@@ -38,8 +47,7 @@ def encoder_layers(params:dict,  # name -> tensor (e.g. `backbone.named_backbone
         if m: out.setdefault(m.group(1), []).append(n)
     if not out: raise ValueError(f"No parameter name matches the encoder-layer pattern {pattern!r} "
                                  f"(names look like {list(params)[:3]}); pass pattern=... for this architecture.")
-    key = lambda p: [int(s) if s.isdigit() else s for s in re.split(r'(\d+)', p)]
-    return {p: out[p] for p in sorted(out, key=key)}
+    return by_layer(out)
 
 def rest_names(params:dict, pattern:str=LAYER_PATTERN, unused:str=UNUSED_PATTERN) -> list:
     "Parameters outside the encoder layers that a head uses (embeddings, task head)."
@@ -74,7 +82,7 @@ class Trajectory:
         except json.JSONDecodeError as e: raise TrajectoryError(f"Corrupt trajectory header {hp}: {e}. Delete {self.path} and record it again.") from None
         h = self.header
         if h.get('format') != TRAJ_FORMAT: raise TrajectoryError(f"{hp} is not a trajectory header (format {h.get('format')!r}, expected {TRAJ_FORMAT!r}).")
-        self.t, self.rows, self.layers = int(h['t']), int(h['rows']), h['layers']
+        self.t, self.rows, self.layers = int(h['t']), int(h['rows']), by_layer(h['layers'])  # the JSON holds them in string order
         self._mm = {}
         for p, L in self.layers.items():
             f = self.path/L['file']; want = self.nbytes(L)
@@ -121,7 +129,7 @@ class Trajectory:
 
 def check_spec(have:dict, want:dict, src:str, what:str):
     "Same layers, parameter names and shapes, or a clear error saying which differ."
-    if list(have) != list(want):
+    if list(by_layer(have)) != list(by_layer(want)):  # the same layers, whatever order a JSON file gave them
         raise ValueError(f"The {src} covers layers {list(have)[:3]}…({len(have)}), but {what} has {list(want)[:3]}…({len(want)}): "
                          "it comes from another architecture. Use a trajectory/basis recorded with the same backbone.")
     for p in want:
@@ -319,7 +327,9 @@ def basis_meta(path) -> dict:
     "The JSON sidecar of a basis file (layers, rank, provenance)."
     m = Path(path).with_suffix('.json')
     if not m.exists(): raise FileNotFoundError(f"No basis description {m}; build the basis with trajectory_basis or unified_basis.")
-    return json.loads(m.read_text())
+    meta = json.loads(m.read_text())
+    if 'layers' in meta: meta['layers'] = by_layer(meta['layers'])  # layer order, not the JSON's string order
+    return meta
 
 def _too_few_directions(path, r:int, d:int, layer:str, lowest:bool=False) -> str:
     "The d > rank error: how many directions the basis has, what it was built from, why no more, and what to do."
