@@ -23,7 +23,7 @@ from .core import fingerprint_tensors, resolve_model_source, resolve_device, hub
 __all__ = ['POOLINGS', 'KINDS', 'HEADS', 'render', 'fit_texts', 'register_pooling', 'mean_pool', 'cls_pool', 'max_pool',
            'mean_sqrt_len_pool', 'last_pool', 'model_file', 'read_pooling', 'pool', 'Kind', 'register_head', 'Head',
            'SimilarityHead', 'MLMHead', 'CausalHead', 'Seq2SeqHead', 'ClassifierHead', 'Backbone', 'infer_head',
-           'object_id', 'load_backbone']
+           'head_weights_missing', 'object_id', 'load_backbone']
 
 # %% ../nbs/03_backbones.ipynb #b9ee8f1a
 _SLOT = re.compile(r'\{(text_a|text_b|mask)\}')
@@ -208,6 +208,7 @@ class Head:
     name, auto_cls, archs = None, AutoModel, ()  # registry key; loader for checkpoints; architectures with its weights
     special = True  # add the tokenizer's special tokens to inputs?
     priority = 1  # order in which heads are tried when inferring one (lowest first)
+    new_head = False  # True: its weights may be new (a classifier); False: they must come from the checkpoint (LM heads)
     unused = r'(^|\.)pooler\.'  # parameters this head never reads (BERT's pooler: no head here uses it); never trained by deltas over 'the rest'
     def __init__(self, bb): self.bb, self.tok, self._fitted = bb, bb.tokenizer, {}  # _fitted: see `texts`
 
@@ -272,6 +273,7 @@ class Head:
 class SimilarityHead(Head):
     "Cosine between the pooled prompted input and pooled candidate texts, over a temperature."
     priority = 9  # fits any model: the fallback
+    new_head = True  # no weights of its own
     def __init__(self, bb): super().__init__(bb); self._vecs = (None, {})  # (weights version, {pool key: vector (d,)})
     @classmethod
     def fits(cls, archs, config): return True
@@ -453,6 +455,7 @@ class ClassifierHead(Head):
     archs = tuple(MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES.values())
     auto_cls = AutoModelForSequenceClassification
     priority = 10  # never inferred: its weights are new, so it is asked for by name
+    new_head = True
     unused = r'(?!)'  # matches no name: BERT's classifier reads the pooler, nothing is unused
     @classmethod
     def fits(cls, archs, config):  # encoders whose classifier reads the first token (BERT, RoBERTa, ...)
@@ -734,6 +737,11 @@ def _check_head(head:str, archs, config):
                          f"(needs e.g. {list(HEADS[head].archs)[:3]}). Use head='similarity' for encoders without an LM head"
                          + ('' if alt == 'similarity' else f", or head={alt!r} (inferred)") + '.')
 
+def head_weights_missing(model, missing_keys) -> list:
+    "Parameters `from_pretrained` found missing outside the base model: the head's own weights, initialised at random (buffers such as BART's `final_logits_bias` do not count)."
+    pre, params = getattr(model, 'base_model_prefix', '') + '.', dict(model.named_parameters(remove_duplicate=False))
+    return sorted(k for k in missing_keys if not k.startswith(pre) and k in params)
+
 def object_id(model, tokenizer) -> str:
     "The name of a built model in results cache keys: its class and a hash of its weights and tokenizer (a fresh unique id if they cannot be read, e.g. on `meta`)."
     sd = model.state_dict()
@@ -772,11 +780,19 @@ def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hu
         if lf: mkw['adapter_kwargs'] = {**lf, **kw.get('adapter_kwargs', {})}  # transformers does not pass it on to its PEFT adapter lookup
         config = AutoConfig.from_pretrained(src, **lf)
         archs = set(config.architectures or [])
-        head = head or infer_head(archs, config)
+        asked, head = head, head or infer_head(archs, config)
         _check_head(head, archs, config)
         with torch.random.fork_rng():  # weights the checkpoint lacks (a new classifier) start from a fixed seed, whatever the caller's RNG
             torch.manual_seed(0)
-            model, tokenizer = HEADS[head].auto_cls.from_pretrained(src, **mkw), AutoTokenizer.from_pretrained(src, **lf)
+            model, info = HEADS[head].auto_cls.from_pretrained(src, output_loading_info=True, **mkw)
+            tokenizer = AutoTokenizer.from_pretrained(src, **lf)
+            if not HEADS[head].new_head and (lost := head_weights_missing(model, info['missing_keys'])):
+                # e.g. a sentence-transformers checkpoint whose config still names the MLM class it was trained from
+                msg = (f"{name}: its config names {sorted(archs)}, but the checkpoint has no weights for the {head!r} head "
+                       f"({', '.join(lost[:3])}{', ...' if len(lost) > 3 else ''}), which would start at random")
+                if asked: raise ValueError(f"{msg}. Use head='similarity' (an encoder without an LM head), or a checkpoint that has the head.")
+                warnings.warn(f"{msg}; using head='similarity' instead (pass head= to choose).")
+                head = 'similarity'; model = HEADS[head].auto_cls.from_pretrained(src, **mkw)
         model.eval()
     if device is not None or not isinstance(name, nn.Module): model = model.to(resolve_device(device))
     pooling = tuple([pooling] if isinstance(pooling, str) else pooling or (read_pooling(src) if src and head == 'similarity' else ('mean',)))  # only this head pools
