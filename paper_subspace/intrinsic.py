@@ -248,7 +248,7 @@ def fastfood_delta(backbone, d:int,  # subspace dimension
 ADAPTER_SITES = {  # model_type -> regex of the modules whose output gets an adapter (attention out, FFN out)
     'bert': r'layer\.\d+\.(attention\.output|output)\.dense$', 'roberta': r'layer\.\d+\.(attention\.output|output)\.dense$',
     'bart': r'layers\.\d+\.(self_attn\.out_proj|fc2)$', 't5': r'block\.\d+\.layer\.\d+\.(SelfAttention\.o|DenseReluDense\.wo)$',
-    'gpt2': r'h\.\d+\.(attn|mlp)\.c_proj$'}
+    'gpt2': r'h\.\d+\.(attn|mlp)\.c_proj$', 'mpnet': r'layer\.\d+\.(attention\.attn\.o|output\.dense)$'}  # mpnet: all-mpnet-base-v2
 
 def adapter_sites(backbone, include:str|None=None) -> dict:
     "Module name -> output size of every module that gets an adapter (`include`: an extra regex filter)."
