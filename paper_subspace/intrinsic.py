@@ -264,9 +264,12 @@ class AdapterDelta(Delta):
     "A delta whose `adapter.*` tensors are applied by forward hooks (see `adapters_on`)."
     def __init__(self, shapes, groups, base=None, act:str='relu'):
         super().__init__(shapes, groups, base)
-        self.act, self.slots, self._handles = act, {}, []
+        self.act, self.slots, self._handles, self._on = act, {}, [], 0  # _on: how many `adapters_on` blocks hold its hooks
         self.sites = sorted({n[len('adapter.'):-len('.down')] for n in shapes if n.startswith('adapter.') and n.endswith('.down')})
     def tensors(self, params=None):
+        if params is not None and not self._on:  # a forward pass (delta_forward, predict) without the hooks: the adapters would do nothing
+            raise RuntimeError("An adapter delta acts through forward hooks: run training, evaluation and forward passes with it inside "
+                               "`with adapters_on(backbone, delta):` (without them its tensors never reach the model and nothing trains).")
         t = super().tensors(params)
         self.slots = {s: (t.pop(f'adapter.{s}.down'), t.pop(f'adapter.{s}.up')) for s in self.sites}
         return t
@@ -304,8 +307,10 @@ def adapters_on(backbone, delta:AdapterDelta):
             try: return orig(*a, **k)
             finally: delta.slots = saved
         head._cand_vectors = plain
+    delta._on += 1
     try: yield delta
     finally:
+        delta._on -= 1
         for h in hs: h.remove()
         if orig is not None: del head._cand_vectors
         delta.slots = {}
