@@ -264,7 +264,7 @@ class AdapterDelta(Delta):
     "A delta whose `adapter.*` tensors are applied by forward hooks (see `adapters_on`)."
     def __init__(self, shapes, groups, base=None, act:str='relu'):
         super().__init__(shapes, groups, base)
-        self.act, self.slots, self._handles, self._on = act, {}, [], 0  # _on: how many `adapters_on` blocks hold its hooks
+        self.act, self.slots, self._on = act, {}, 0  # _on: how many `adapters_on` blocks hold its hooks
         self.sites = sorted({n[len('adapter.'):-len('.down')] for n in shapes if n.startswith('adapter.') and n.endswith('.down')})
     def tensors(self, params=None):
         if params is not None and not self._on:  # a forward pass (delta_forward, predict) without the hooks: the adapters would do nothing
