@@ -54,7 +54,7 @@ def bench_svd_real(path, reps=3):
                         recon=((W.double() - (W.double() @ V.double()) @ V.double().T).norm() / W.double().norm()).item()))
     return out
 
-def bench_step(steps=5, bs=8):
+def bench_step(steps=11, bs=8):
     from paper_subspace.backbones import load_backbone
     from paper_subspace.tasks import load_task
     from paper_subspace.delta import finetune_delta
@@ -63,21 +63,22 @@ def bench_step(steps=5, bs=8):
     bb = load_backbone('default', max_len=64); bb.freeze()
     data = load_task('sst2', k=16, seed=13)
     batch = bb.encode(data.train[:bs], data.task)
-    def timed(step):  # median of `steps` calls after one warm-up
-        return interleaved({'step': step}, steps)['step']
+    def own_grads(on:bool):  # the plain step trains the model's own parameters; the delta steps must not (functional_call leaves
+        for p in bb.model.parameters(): p.requires_grad_(on)  # parameters no delta covers in place: they would get gradients too)
     def delta_step(delta):  # the trainer's step: generated tensors through functional_call
         opt = OPTIMIZERS['adamw_plr']([p for p in delta.parameters() if p.requires_grad], TrainConfig(lr=1e-4))
-        def f(): loss = bb.loss(delta_forward(bb, batch, delta), batch); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        def f(): own_grads(False); loss = bb.loss(delta_forward(bb, batch, delta), batch); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         return f
     def plain_step():  # plain PyTorch fine-tuning: the model's own parameters train, no delta, no functional_call
-        for p in bb.model.parameters(): p.requires_grad_(True)
         opt = adamw(list(bb.model.parameters()), 1e-4)  # fused, as the library's (the subspace step's adamw_plr is fused too)
-        def f(): loss = bb.loss(bb(batch), batch); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        def f(): own_grads(True); loss = bb.loss(bb(batch), batch); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         return f
-    sub = timed(delta_step(subspace_delta(bb, 'random', d=32, h=16, lr=0.01)))
-    ft_delta = timed(delta_step(finetune_delta(bb)))  # the trainer's Full fine-tuning (identity generator over every weight)
-    ft = timed(plain_step()); bb.freeze()
-    return dict(subspace_step_s=sub, ft_step_s=ft, ratio=sub / ft, ft_delta_step_s=ft_delta, ft_delta_ratio=ft_delta / ft)
+    # interleaved (sub, Full FT delta, plain, sub, ...) so that a change of load or clock hits all three alike
+    t = interleaved({'sub': delta_step(subspace_delta(bb, 'random', d=32, h=16, lr=0.01)),  # d = 32, h = 16: the paper's largest
+                     'ft_delta': delta_step(finetune_delta(bb)),  # the trainer's Full fine-tuning (identity generator over every weight)
+                     'ft': plain_step()}, steps)
+    bb.freeze()
+    return dict(subspace_step_s=t['sub'], ft_step_s=t['ft'], ratio=t['sub'] / t['ft'], ft_delta_step_s=t['ft_delta'], ft_delta_ratio=t['ft_delta'] / t['ft'])
 
 MEM_CHILD = r'''
 import sys, json, torch
