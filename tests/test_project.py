@@ -50,6 +50,34 @@ def test_cli_entry_point():
     out = subprocess.run([str(Path(sys.executable).parent/'paper-subspace'), 'reproduce', '--list'], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and 'pt_baseline' in out.stdout, out.stderr
 
+def test_wheel_installs_the_whole_library(tmp_path):
+    """`pip install` of the built wheel (what a user gets outside a checkout): every module of paper_subspace/ is in it,
+    it imports from where it was installed (not from this checkout) and its console script runs. About 15 s."""
+    import shutil
+    src = tmp_path/'src'; src.mkdir()  # built from a copy: setuptools writes build/ and *.egg-info beside setup.py
+    for f in ('setup.py', 'settings.ini', 'pyproject.toml', 'README.md'): shutil.copy(ROOT/f, src/f)
+    shutil.copytree(ROOT/'paper_subspace', src/'paper_subspace', ignore=shutil.ignore_patterns('__pycache__'))
+    pip = [sys.executable, '-m', 'pip']
+    out = subprocess.run(pip + ['wheel', '-q', '--no-deps', '--no-build-isolation', '-w', str(tmp_path/'whl'), str(src)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    (whl,) = (tmp_path/'whl').glob('paper_subspace-*.whl')
+    import zipfile
+    names = set(zipfile.ZipFile(whl).namelist())
+    want = {f'paper_subspace/{f.name}' for f in (ROOT/'paper_subspace').glob('*.py')}
+    assert want <= names, f'the wheel lacks {sorted(want - names)}'
+    assert any(n.endswith('entry_points.txt') for n in names)
+    site = tmp_path/'site'
+    out = subprocess.run(pip + ['install', '-q', '--no-deps', '--target', str(site), str(whl)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    code = ("import sys, paper_subspace, paper_subspace.trajectory, paper_subspace.intrinsic; from paper_subspace.cli import main; "
+            "print(paper_subspace.__file__); sys.argv = ['paper-subspace', 'tasks']; main()")
+    from paper_subspace.core import data_dir
+    env = dict(os.environ, PYTHONPATH=str(site), PAPER_SUBSPACE_DATA=str(data_dir()), HF_HUB_OFFLINE='1', HF_DATASETS_OFFLINE='1')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.splitlines()[0].startswith(str(site)), f'imported {out.stdout.splitlines()[0]}, not the installed wheel'
+    assert 'sst2' in out.stdout
+
 def test_papermill_reads_every_parameter():
     "papermill's parser skips (with only a log warning) a parameter line holding two '='; every name must come through."
     import ast
