@@ -13,11 +13,11 @@
 4. With `--trajectory DIR` (a recorded trajectory, e.g. results/sst2/trajectory-*): item 1 on every layer of real
    fine-tuning displacements (few steps, so the basis is cut at the noise floor), plus the residual of W outside V.
 
-Run: `HF_HUB_OFFLINE=1 python bench/bench_trajectory.py [--threads N]`. Prints the measured ratios.
+Run: `HF_HUB_OFFLINE=1 python bench/bench_trajectory.py [--threads N] [--device cuda]`. Prints the measured ratios.
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 import numpy as np, torch
-from _timing import interleaved, malloc_setup
+from _timing import interleaved, malloc_setup, bench_device
 
 def max_diff_up_to_sign(Vx, ref):
     "Largest entry difference between the columns of Vx and of a reference basis, up to the sign of each column."
@@ -54,13 +54,13 @@ def bench_svd_real(path, reps=3):
                         recon=((W.double() - (W.double() @ V.double()) @ V.double().T).norm() / W.double().norm()).item()))
     return out
 
-def bench_step(steps=11, bs=8):
+def bench_step(steps=11, bs=8, device=None):
     from paper_subspace.backbones import load_backbone
     from paper_subspace.tasks import load_task
     from paper_subspace.delta import finetune_delta
     from paper_subspace.train import delta_forward, OPTIMIZERS, TrainConfig, adamw
     from paper_subspace.trajectory import subspace_delta
-    bb = load_backbone('default', max_len=64); bb.freeze()
+    bb = load_backbone('default', max_len=64, device=device); bb.freeze()
     data = load_task('sst2', k=16, seed=13)
     batch = bb.encode(data.train[:bs], data.task)
     def own_grads(on:bool):  # the plain step trains the model's own parameters; the delta steps must not (functional_call leaves
@@ -111,6 +111,7 @@ def bench_memory(threads):
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--threads', type=int, default=None); ap.add_argument('--skip', default='')
+    ap.add_argument('--device', default=None, help='where the step benchmark runs: cpu, cuda, ... (default: $PAPER_SUBSPACE_DEVICE, else CUDA if torch sees a GPU, else the CPU); the SVD and memory benchmarks are CPU ones')
     ap.add_argument('--trajectory', default=None, help='a recorded trajectory folder (results/<task>/trajectory-*) for the SVD check on real data')
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
@@ -126,8 +127,8 @@ if __name__ == '__main__':
                   f"vs a float64 SVD: Gram {s['gram_vs_f64']:.1e}, dense float32 {s['dense_vs_f64']:.1e}; relative residual of W outside V {s['recon']:.1e}")
     if 'step' not in a.skip:
         for bs in (8, 32):  # the basis costs the same per step whatever the batch; the model's work grows with it
-            s = bench_step(bs=bs)
-            print(f"[step] batch {bs}: subspace step {s['subspace_step_s']:.3f} s / plain full FT step {s['ft_step_s']:.3f} s -> ratio {s['ratio']:.2f} (goal <= 1.3); "
+            s = bench_step(bs=bs, device=bench_device(a.device))
+            print(f"[step] batch {bs} ({bench_device(a.device)}): subspace step {s['subspace_step_s']:.3f} s / plain full FT step {s['ft_step_s']:.3f} s -> ratio {s['ratio']:.2f} (goal <= 1.3); "
                   f"the trainer's Full FT (finetune_delta) {s['ft_delta_step_s']:.3f} s ({s['ft_delta_ratio']:.2f}× plain)")
     if 'mem' not in a.skip:
         m = bench_memory(torch.get_num_threads())
