@@ -33,7 +33,7 @@ def main():
     dev = bench_device(a.device)
     print(f'torch {torch.__version__}, threads {torch.get_num_threads()}, load average {os.getloadavg()}, device {dev}')
     P = IPT_PROFILES['cpu']
-    bb = load_backbone(P['backbone'], max_len=P['max_len'], device='cpu').freeze()  # built on the CPU with everything below, then
+    bb = load_backbone(P['backbone'], max_len=P['max_len'], device='cpu').freeze()  # built on the CPU with the prompts and deltas below, then moved
     names = (P['splits']['single'] + P['splits']['pair'] + ['cola', 'snli', 'superglue-wic', 'superglue-cb', 'tweet_eval-hate', 'ag_news'])[:a.tasks]
     datas = [load_task(n, k=16, seed=13, max_test=8) for n in names]
     n, d = P['n_tokens'], bb.d
@@ -42,7 +42,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:  # the IST delta reads the auto-encoder once, when it is made
         ist = ist_delta(save_ae(ae, Path(tmp)/'ae.safetensors'), seed=0)  # (item 1 takes no optimizer step: ae keeps these weights)
     pt = prompt_delta(bb, n, seed=0)
-    bb, Ps, ae, ist, pt = bb.to(dev), Ps.to(dev), ae.to(dev), ist.to(dev), pt.to(dev)  # moved to the device the steps are timed on
+    bb, Ps, ae, ist, pt = bb.to(dev), Ps.to(dev), ae.to(dev), ist.to(dev), pt.to(dev)  # to the device the steps are timed on
 
     # 1. batched MSF step vs per-task loop (forward + backward through the auto-encoder)
     cfg = MSFConfig(d_I=25, tasks_per_step=len(datas), per_task=a.per_task)
