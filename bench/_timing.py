@@ -16,6 +16,8 @@ def interleaved(fns:dict, reps:int, warmup:int=1) -> dict:
             sync(); t = time.perf_counter(); f(); sync(); ts[k].append(time.perf_counter() - t)
     return {k: statistics.median(v) for k, v in ts.items()}
 
+DEVICE_HELP = 'cpu, cuda, ... (default: $PAPER_SUBSPACE_DEVICE, else CUDA if torch sees a GPU, else the CPU)'
+
 def bench_device(name=None):
     """Where the timed steps run: `name` (a script's --device), else as the library chooses (`$PAPER_SUBSPACE_DEVICE`,
     else CUDA when torch sees a GPU, else the CPU); printed by every script that uses it."""

@@ -12,14 +12,14 @@ load is printed with them.
 import argparse, os, tempfile
 from pathlib import Path
 import torch
-from _timing import interleaved, malloc_setup, bench_device
+from _timing import interleaved, malloc_setup, bench_device, DEVICE_HELP
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--threads', type=int, default=None); ap.add_argument('--reps', type=int, default=15)
     ap.add_argument('--tasks', type=int, default=16); ap.add_argument('--per-task', type=int, default=2)
     ap.add_argument('--ff-d', default='256,512,1024', help='subspace dimensions d to compare at')
-    ap.add_argument('--device', default=None, help='cpu, cuda, ... (default: $PAPER_SUBSPACE_DEVICE, else CUDA if torch sees a GPU, else the CPU)')
+    ap.add_argument('--device', default=None, help=DEVICE_HELP)
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('HF_DATASETS_OFFLINE', '1')

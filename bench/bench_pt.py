@@ -15,11 +15,11 @@ from paper_subspace.tasks import load_task
 from paper_subspace.backbones import load_backbone, pool
 from paper_subspace.delta import prompt_delta
 from paper_subspace.train import delta_forward
-from _timing import interleaved, malloc_setup, bench_device
+from _timing import interleaved, malloc_setup, bench_device, DEVICE_HELP
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--batch', type=int, default=16); ap.add_argument('--tokens', type=int, default=20); ap.add_argument('--reps', type=int, default=15)
-ap.add_argument('--device', default=None, help='cpu, cuda, ... (default: $PAPER_SUBSPACE_DEVICE, else CUDA if torch sees a GPU, else the CPU)')
+ap.add_argument('--device', default=None, help=DEVICE_HELP)
 a = ap.parse_args()
 print(malloc_setup())
 torch.manual_seed(0)

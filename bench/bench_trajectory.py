@@ -17,7 +17,7 @@ Run: `HF_HUB_OFFLINE=1 python bench/bench_trajectory.py [--threads N] [--device 
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 import numpy as np, torch
-from _timing import interleaved, malloc_setup, bench_device
+from _timing import interleaved, malloc_setup, bench_device, DEVICE_HELP
 
 def max_diff_up_to_sign(Vx, ref):
     "Largest entry difference between the columns of Vx and of a reference basis, up to the sign of each column."
@@ -111,7 +111,7 @@ def bench_memory(threads):
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(); ap.add_argument('--threads', type=int, default=None); ap.add_argument('--skip', default='')
-    ap.add_argument('--device', default=None, help='where the step benchmark runs: cpu, cuda, ... (default: $PAPER_SUBSPACE_DEVICE, else CUDA if torch sees a GPU, else the CPU); the SVD and memory benchmarks are CPU ones')
+    ap.add_argument('--device', default=None, help='where the step benchmark runs (the SVD and memory ones are CPU ones): ' + DEVICE_HELP)
     ap.add_argument('--trajectory', default=None, help='a recorded trajectory folder (results/<task>/trajectory-*) for the SVD check on real data')
     a = ap.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
