@@ -126,9 +126,10 @@ if __name__ == '__main__':
             print(f"[svd, real] {s['layer']}: {s['n']} × {s['D']:,}, rank kept {s['rank']}: Gram ÷ dense {s['ratio']:.3f}; max |ΔV| (kept directions, up to sign) "
                   f"vs a float64 SVD: Gram {s['gram_vs_f64']:.1e}, dense float32 {s['dense_vs_f64']:.1e}; relative residual of W outside V {s['recon']:.1e}")
     if 'step' not in a.skip:
+        dev = bench_device(a.device)
         for bs in (8, 32):  # the basis costs the same per step whatever the batch; the model's work grows with it
-            s = bench_step(bs=bs, device=bench_device(a.device))
-            print(f"[step] batch {bs} ({bench_device(a.device)}): subspace step {s['subspace_step_s']:.3f} s / plain full FT step {s['ft_step_s']:.3f} s -> ratio {s['ratio']:.2f} (goal <= 1.3); "
+            s = bench_step(bs=bs, device=dev)
+            print(f"[step] batch {bs} ({dev}): subspace step {s['subspace_step_s']:.3f} s / plain full FT step {s['ft_step_s']:.3f} s -> ratio {s['ratio']:.2f} (goal <= 1.3); "
                   f"the trainer's Full FT (finetune_delta) {s['ft_delta_step_s']:.3f} s ({s['ft_delta_ratio']:.2f}× plain)")
     if 'mem' not in a.skip:
         m = bench_memory(torch.get_num_threads())
