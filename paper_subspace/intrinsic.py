@@ -530,12 +530,13 @@ def run_ist(backbone, data, ae_path, cfg, results_dir, seed:int|None=None,
     dl = ist_delta(ae_path, seed=cfg.seed if seed is None else seed, shape=(n_tokens, getattr(backbone, 'd', None)))  # wrong shape: error
     return train(backbone, data, dl, cfg, results_dir, progress=False)
 
-def record_delta(rec:dict, results_dir, like:Delta|None=None) -> Delta:
-    "The best delta saved next to a run record (`like`: a delta of the same layout to load the values into)."
+def record_delta(rec:dict, results_dir, like:Delta|None=None,
+                 backbone=None) -> Delta:  # the backbone it will run on: checked against the delta, as `delta.load_delta` does
+    "The best delta saved next to a run record (`like`: a delta of the same layout, built for the backbone, to load the values into)."
     from paper_subspace.delta import load_delta
     if not rec.get('delta_path'): raise ValueError(f"Run {rec['key']} of {rec['task']} saved no delta (zero-shot?).")
     path = Path(results_dir)/rec['task']/rec['delta_path']
-    if like is None: return load_delta(path)
+    if like is None: return load_delta(path, backbone=backbone)
     like.load_state_dict(load_tensors(path)[0]); return like  # the record JSON replaces the delta sidecar for > 20 tensors
 
 def trained_prompt(rec:dict, results_dir) -> torch.Tensor:

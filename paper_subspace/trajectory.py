@@ -22,9 +22,9 @@ __all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'RANK_RTOL', 'RANDO
            'gram_svd', 'rows_crc', 'trajectory_basis', 'unified_basis', 'basis_meta', 'random_basis',
            'SubspaceGenerator', 'load_layer_basis', 'subspace_delta', 'frozen_encoder_delta', 'subspace_dof',
            'noise_free_k', 'detect_outliers', 'layer_updates', 'locate', 'DisableGenerator', 'disable_delta',
-           'random_positions', 'paper_metric', 'task_t', 'runs_top1', 'profile_backbone', 'load_data', 'ft_config',
-           'get_trajectory', 'get_basis', 'get_unified', 'run_subspace', 'run_freeze', 'run_disabled', 'score',
-           'trained_delta']
+           'random_positions', 'paper_metric', 'task_t', 'runs_top1', 'profile_backbone', 'load_data', 'check_data',
+           'ft_config', 'get_trajectory', 'get_basis', 'get_unified', 'run_subspace', 'run_freeze', 'run_disabled',
+           'score', 'trained_delta']
 
 # %% ../nbs/11_trajectory.ipynb #a275c8d9
 LAYER_PATTERN = r'^(.*encoder\.layer\.\d+)\.'  # group 1 = the layer prefix
@@ -576,6 +576,23 @@ def load_data(P:dict, task:str, seed:int, data_dir=None):
     kw = dict(source=P['source']) if P['source'] != 'local' else {}
     return load_task(task, data_dir=data_dir, k=k, seed=seed, max_test=P['max_test'], **kw)
 
+def check_data(P:dict, data_dir=None, tasks=None) -> int:
+    """Read every task's data the profile trains on before a backbone loads or anything trains; one error names every
+    (task, seed) that cannot be read. Local files: every seed (cheap, and the shipped 16-shot splits differ per seed);
+    the Hub: each task once (every seed redraws from the same dataset). Returns how many sets were read."""
+    tasks = list(P['tasks'] if tasks is None else tasks)
+    seeds = list(P['seeds']) if P['source'] == 'local' else list(P['seeds'])[:1]
+    bad = []
+    for t in tasks:
+        for s in seeds:
+            try: load_data(P, t, s, data_dir)
+            except (OSError, RuntimeError, ValueError, KeyError) as e: bad.append((t, s, e))  # files missing, Hub/cache unreachable, unknown task
+    if bad:
+        sets = '; '.join(f"{t} (seed {s}): {type(e).__name__}" for t, s, e in bad[:8]) + (f'; and {len(bad) - 8} more' if len(bad) > 8 else '')
+        raise type(bad[0][2])(f"{len(bad)} of {len(tasks) * len(seeds)} (task, seed) data sets this profile trains on cannot be read, so nothing "
+                              f"was trained: {sets}. The first error: {bad[0][2]}")
+    return len(tasks) * len(seeds)
+
 def ft_config(P:dict, seed:int, method:str='ft', max_steps:int=1, eval_every:int=1, task:str|None=None) -> TrainConfig:
     "The profile's fine-tuning config; with `task`, checkpoints are selected on the paper's metric for it (accuracy for QQP/MRPC)."
     return TrainConfig(method=method, optimizer='adamw_plr', lr=P['ft_lr'], batch_size=P['bs'], max_steps=max_steps,
@@ -625,7 +642,8 @@ def score(rec:dict, split:str='test') -> float:
     m = rec['metrics'][split]
     return 100 * m[paper_metric(rec['task'])] if m else float('nan')
 
-def trained_delta(rec:dict, results_dir) -> Delta:
+def trained_delta(rec:dict, results_dir,
+                  backbone=None) -> Delta:  # the backbone it will run on: checked against the delta, as `delta.load_delta` does
     "The best delta of a run, reloaded from its record."
     from paper_subspace.delta import load_delta
-    return load_delta(Path(results_dir)/rec['task']/rec['delta_path'])
+    return load_delta(Path(results_dir)/rec['task']/rec['delta_path'], backbone=backbone)

@@ -38,11 +38,13 @@ def test_table_notebook(nb, tmp_path):
 
 def _paper_first_error(table_id):
     """What stops a table's `paper` profile offline here: the CrossFit gym the ipt_* tables read before their backbone loads (not in the
-    offline corpus), else the Hub backbone (the profiles are data in the library; pt_baseline keeps its own)."""
+    offline corpus), the GLUE sets from the Hub the traj_* tables read before theirs, else the Hub backbone (the profiles are data in
+    the library; pt_baseline keeps its own)."""
     from paper_subspace.trajectory import PROFILES
     if table_id.startswith('ipt_'): return 'FileNotFoundError: No CrossFit data directory (no crossfit_dir argument, no $PAPER_SUBSPACE_CROSSFIT'
     hub = "HF_HUB_OFFLINE=1 is set (unset it to use the Hub). To work offline, use the embedded default (profile 'cpu'"
-    if table_id.startswith('traj_'): return f"HubUnavailableError: Cannot load '{PROFILES['paper']['backbones'][0]}': it is not a local path and {hub}"
+    if table_id.startswith('traj_'):  # their data first (`trajectory.check_data`), each GLUE task once
+        return f"HubUnavailableError: {len(PROFILES['paper']['tasks'])} of {len(PROFILES['paper']['tasks'])} (task, seed) data sets this profile trains on cannot be read"
     return f"HubUnavailableError: Cannot load '{ {'pt_baseline': 'facebook/bart-base'}[table_id]}': it is not a local path and {hub}"  # a new table: say what stops it
 
 @pytest.mark.parametrize('nb', TABLE_NBS, ids=[p.name for p in TABLE_NBS])
