@@ -568,6 +568,20 @@ def _few_shot(task, pools, root, k, seed):
     short = {s: len(x) for s, x in (('train', tr), ('dev', dv)) if len(x) < want}  # pools smaller than asked
     return tr, dv, pools['files'][:1 if dv_pool is None else 2], short
 
+def _drop_leaked(task, test:list, fewshot:list, substitutions:list, seed) -> tuple:
+    """(test, n dropped): where a held-out part of the original *training* set stands in for a test set that is not shipped
+    (MNLI, QQP, SNLI: `glue_pretrain/<task>/dev.json`), LM-BFF's few-shot examples, drawn from that same training set, can be
+    in it; those are dropped from this load's test set. A task's own test set is kept as published, duplicates and all."""
+    if not any(s.startswith('test:') for s in substitutions): return test, 0
+    key = lambda e: (' '.join(e['text_a'].split()), ' '.join((e['text_b'] or '').split()))  # the two files' spacing may differ
+    seen = {key(e) for e in fewshot}
+    kept = [e for e in test if key(e) not in seen]
+    if len(kept) < len(test):
+        warnings.warn(f"{task.name} (seed {seed}): {len(test) - len(kept)} of its {len(test)} test examples (a held-out part of the training "
+                      "set standing in for the test set) are also few-shot train/dev examples of this seed; they are left out of its test set "
+                      "(meta['test_dropped']).", stacklevel=3)
+    return kept, len(test) - len(kept)
+
 def load_task(name,                # task name/alias or Task
               data_dir=None,       # data directory (see core.data_dir)
               k:int|None=None,     # K per class (classification) or in total; None: default_k
@@ -589,10 +603,11 @@ def load_task(name,                # task name/alias or Task
     pools = task_pools(task, root)
     tr, dv, files, short = _few_shot(task, pools, root, k, seed)
     test = subsample(pools['test'], max_test, 0 if split_seed is None else split_seed, task.kind)
+    test, dropped = _drop_leaked(task, test, tr + dv, pools['substitutions'], seed)
     meta = dict(task=task.name, k=k, seed=seed, max_test=max_test, split_seed=split_seed, data_dir=str(root),
                 shipped=bool(SHIPPED.get(task.fmt) and k == 16 and seed in LMBFF_SEEDS),
                 files=[str(Path(f).relative_to(root)) if str(f).startswith(str(root)) else str(f) for f in [*files, pools['files'][-1]]],
-                substitutions=list(pools['substitutions']), short=short)
+                substitutions=list(pools['substitutions']), short=short, **({'test_dropped': dropped} if dropped else {}))
     return TaskData(task, tr, dv, [dict(e) for e in test], meta)
 
 # %% ../nbs/01_tasks.ipynb #d55cd115
