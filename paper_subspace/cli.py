@@ -88,6 +88,11 @@ def cmd_reproduce(args):
     extra = {k: getattr(args, k) for k in ('data_dir', 'results_dir', 'figures_dir') if getattr(args, k)}
     for t in ids: check_table(t)  # every id known before the first notebook runs
     if args.tables_dir is None: tables_dir()  # an installed package without a checkout: said now, before anything is printed or run
+    else:  # a folder of the user's: every notebook asked for must be in it, said before the first one runs
+        missing = [TABLES[t].notebook for t in ids if not (Path(args.tables_dir)/TABLES[t].notebook).is_file()]
+        if missing: raise FileNotFoundError(f"--tables-dir {args.tables_dir}: {len(missing)} of the {len(ids)} table notebooks asked for are not "
+                                            f"there ({', '.join(missing[:4])}{', ...' if len(missing) > 4 else ''}). Point it at a folder of table "
+                                            "notebooks (nbs/tables of the checkout), or leave it out to use the checkout's.")
     for k, what in (('results_dir', 'results directory'), ('figures_dir', 'figures directory'), ('runs_dir', 'runs directory')):
         if getattr(args, k): ensure_writable(getattr(args, k), what, '--' + k.replace('_', '-'))  # before the first notebook runs, not at its last cell
     if args.threads is not None:  # every table notebook has a `threads` parameter (default 2)
@@ -106,11 +111,12 @@ def cmd_reproduce(args):
 
 def parser() -> argparse.ArgumentParser:
     "The command-line parser."
-    p = argparse.ArgumentParser(prog='paper-subspace', description='Reproduce papers on low-dimensional subspaces of pretrained language models.')
+    # allow_abbrev=False: argparse would otherwise take `--tables X` for `--tables-dir X` (and run every table from a folder X)
+    p = argparse.ArgumentParser(prog='paper-subspace', description='Reproduce papers on low-dimensional subspaces of pretrained language models.', allow_abbrev=False)
     sub = p.add_subparsers(dest='cmd', required=True)
-    t = sub.add_parser('tasks', help='list available tasks'); t.set_defaults(fn=cmd_tasks)
+    t = sub.add_parser('tasks', help='list available tasks', allow_abbrev=False); t.set_defaults(fn=cmd_tasks)
     t.add_argument('--data-dir', default=None, help='offline data directory (default: $PAPER_SUBSPACE_DATA, then ../shared/data)')
-    r = sub.add_parser('reproduce', help='regenerate paper tables'); r.set_defaults(fn=cmd_reproduce)
+    r = sub.add_parser('reproduce', help='regenerate paper tables', allow_abbrev=False); r.set_defaults(fn=cmd_reproduce)
     r.add_argument('tables', nargs='*', help='table ids (default: all); see --list')
     r.add_argument('--profile', default='cpu', choices=['cpu', 'paper', 'smoke'], help="'cpu' here, 'paper' with the papers' backbones on a GPU")
     r.add_argument('--list', action='store_true', help='list table ids and the paper tables they regenerate')
@@ -124,7 +130,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument('--threads', type=int, default=None,
                    help="torch CPU threads in each notebook (default: the notebooks' own, 2: a fixed count, so the numbers do not depend on the core count; 1 if the other core is busy)")
     r.add_argument('--device', default=None, help=f"where the models run: 'cpu', 'cuda', 'cuda:1', ... (default: ${DEVICE_ENV}, else CUDA when torch sees a GPU, else the CPU)")
-    d = sub.add_parser('docs', help='build the HTML docs offline (nbdev processors + nbconvert; needs the dev extras)'); d.set_defaults(fn=cmd_docs)
+    d = sub.add_parser('docs', help='build the HTML docs offline (nbdev processors + nbconvert; needs the dev extras)', allow_abbrev=False); d.set_defaults(fn=cmd_docs)
     d.add_argument('--out', default=None, help='output folder (default: _docs/ of the checkout)')
     return p
 
