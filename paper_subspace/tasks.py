@@ -527,6 +527,8 @@ def sample_k(pool:list, k:int, seed:int, kind:str='classification',  # examples;
 
 def subsample(pool:list, n:int, seed:int=0, kind:str='classification') -> list:  # examples; size cap; seed; task kind
     "At most `n` examples of `pool`, stratified by class, in pool order."
+    if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1):  # a negative n would slice off the end
+        raise ValueError(f"max_test={n!r}: the cap on the test set must be a positive number of examples, or None for the whole test set.")
     if n is None or n >= len(pool): return list(pool)
     rng, key = np.random.default_rng(seed), np.empty(len(pool))
     for idx in _by_class(pool, kind).values():
@@ -592,6 +594,8 @@ def load_task(name,                # task name/alias or Task
               crossfit_dir=None) -> TaskData:  # CrossFit gym directory for `crossfit-*` tasks (see `crossfit_dir`)
     "Few-shot train/dev and test examples of a task."
     task = get_task(name)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed={seed!r}: the sampling seed must be an int (LM-BFF's splits ship for seeds {', '.join(map(str, LMBFF_SEEDS))}).")
     if task.fmt == 'crossfit':
         if source != 'local': raise ValueError(f"Task {task.name!r} reads CrossFit's few-shot files; source={source!r} does not apply (use 'local').")
         return load_crossfit(task, k, seed, max_test, split_seed, crossfit_dir, data_dir)
