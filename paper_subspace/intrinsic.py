@@ -34,6 +34,7 @@ class PromptAE(nn.Module):
         if not 1 <= self.d_I <= D:
             raise ValueError(f"d_I={d_I} must be between 1 and the number of values encoded ({'×'.join(map(str, self.shape))} = {D}); "
                              "a subspace cannot have more dimensions than the space. Use a smaller d_I or a longer prompt.")
+        if self.hidden < 1: raise ValueError(f"hidden={hidden}: Projb's inner layer needs at least one unit (768 in the paper).")
         with torch.random.fork_rng():
             torch.manual_seed(seed)
             self.proj = nn.Linear(D, self.d_I)  # Proj
@@ -362,6 +363,11 @@ class MSFConfig:
         if self.d_I < 1: raise ValueError(f"d_I must be >= 1, got {self.d_I}.")
         if self.steps < 0 or self.tasks_per_step < 1 or self.per_task < 1:
             raise ValueError(f"Need steps >= 0, tasks_per_step >= 1, per_task >= 1; got {self.steps}, {self.tasks_per_step}, {self.per_task}.")
+        if not self.alpha >= 0: raise ValueError(f"alpha={self.alpha}: the reconstruction weight must be >= 0 (200 in the paper; a negative one rewards moving away from the prompts).")
+        if not self.lr > 0: raise ValueError(f"lr={self.lr}: the learning rate must be > 0.")
+        if self.hidden < 1 or self.dev_max < 1 or (self.eval_every is not None and self.eval_every < 0):
+            raise ValueError(f"Need hidden >= 1, dev_max >= 1 and eval_every >= 0 (0 or None: no dev checks, keep the last step); "
+                             f"got {self.hidden}, {self.dev_max}, {self.eval_every}.")
 
 def _cyc(n:int, k:int, step:int, seed:int) -> list:
     "Items step*k .. step*k+k-1 of an endless sequence of seeded permutations of range(n)."
@@ -597,6 +603,12 @@ def make_splits(spec, data_dir=None) -> dict:
                 'cls': dict(train=cls['train'], test_in=cls['test'], test_out=nc['train'] + nco['all'])}
     g = torch.Generator().manual_seed(spec['seed'])
     pool = spec['single'] + spec['pair']
+    if not 0 < spec['random_test'] < len(pool):
+        raise ValueError(f"random_test={spec['random_test']}, but the pool has {len(pool)} tasks: use 0 < random_test < {len(pool)} "
+                         "(at least one unseen task, and at least one to train on).")
+    for name, other in (('single', spec['pair']), ('pair', spec['single'])):
+        if not 0 < spec['type_out'] <= len(other):
+            raise ValueError(f"type_out={spec['type_out']}, but the {name} split's other type has {len(other)} tasks: use 0 < type_out <= {len(other)}.")
     perm = [pool[i] for i in torch.randperm(len(pool), generator=g).tolist()]
     out = {'random': dict(train=perm[spec['random_test']:], test=perm[:spec['random_test']])}
     for name, own, other in (('single', spec['single'], spec['pair']), ('pair', spec['pair'], spec['single'])):

@@ -245,6 +245,7 @@ def gram_svd(W,  # (n, D) rows: array, memmap or tensor
              rtol:float=RANK_RTOL,  # drop directions with σ_i <= rtol · σ_1
              chunk:int=1 << 14) -> tuple:  # columns per chunk (t × 2^14 float64 stays in cache: 2.5× faster than 2^18)
     "Exact compact SVD of (W − origin) via its n × n Gram matrix: (U (n,r), S (r,), V (D,r) float32)."
+    if len(W.shape) != 2: raise ValueError(f"gram_svd needs a 2-D (rows, D) matrix, got shape {tuple(W.shape)}: stack the checkpoints as rows.")
     n, D = W.shape
     if n < 1: raise ValueError("gram_svd needs at least one row.")
     def block(a, b, dtype=torch.float64):  # (n, c) rows a:b of W − origin, a writable copy
@@ -253,6 +254,9 @@ def gram_svd(W,  # (n, D) rows: array, memmap or tensor
         return x
     G = torch.zeros(n, n, dtype=torch.float64)
     for a in range(0, D, chunk): x = block(a, a + chunk); G += x @ x.T  # (n, n)
+    if not torch.isfinite(G).all():
+        raise ValueError("gram_svd: the rows hold NaN or infinite values (a fine-tuning run that diverged?), so they have no SVD; "
+                         "re-record the trajectory with a lower learning rate or with grad_clip.")
     if center: J = torch.eye(n, dtype=torch.float64) - 1.0 / n; G = J @ G @ J
     lam, U = torch.linalg.eigh(G)  # ascending
     lam, U = lam.flip(0).clamp_min(0), U.flip(1)
@@ -468,6 +472,8 @@ def detect_outliers(u:torch.Tensor,  # (D,) a layer's update V θ_t
     "Indices of the entries of `u` beyond kσ of the layer's mean, sorted by decreasing deviation."
     u = u.detach().double().reshape(-1)
     k = noise_free_k(u.numel()) if k == 'auto' else float(k)
+    if not k > 0: raise ValueError(f"k={k}: the threshold must be a positive number of standard deviations (3 in the paper) or 'auto'.")
+    if u.numel() < 2: raise ValueError(f"detect_outliers needs a layer's update of at least 2 values, got {u.numel()}.")
     if robust: mu = u.median(); sd = 1.4826 * (u - mu).abs().median()
     else: mu, sd = u.mean(), u.std()
     if not sd > 0: return torch.empty(0, dtype=torch.long, device=u.device)
