@@ -530,9 +530,16 @@ def disable_delta(backbone, positions:dict,  # layer prefix -> flat indices to h
                   path, pattern:str=LAYER_PATTERN) -> Delta:  # path: where the positions file is written
     "Full fine-tuning with `positions` of each encoder layer set to zero and frozen there."
     params = backbone.named_backbone_params(); layers = encoder_layers(params, pattern)
+    if unknown := [p for p in positions if p not in layers]:
+        raise ValueError(f"Positions given for {unknown}, which are not encoder layers of this backbone (they are {list(layers)[:3]}...): "
+                         "nothing there would be disabled. Use the layer prefixes of `layer_spec` / `detect_outliers`' results.")
     t = {}
     for p, ns in layers.items():
         idx = torch.as_tensor(positions.get(p, []), dtype=torch.long).cpu()
+        D = sum(params[n].numel() for n in ns)
+        if len(idx) and (int(idx.min()) < 0 or int(idx.max()) >= D):
+            raise ValueError(f"Positions for layer {p} run from {int(idx.min())} to {int(idx.max())}, but its flat vector has entries 0..{D - 1}: "
+                             "positions from another architecture, or negative indices.")
         t[f'idx.{p}'], t[f'theta0.{p}'] = idx, layer_vector(params, ns).cpu()[idx]
     save_tensors(path, t, dict(counts={p: int(len(v)) for p, v in positions.items()}))
     shapes = {n: tuple(params[n].shape) for n in params}
@@ -543,6 +550,8 @@ def disable_delta(backbone, positions:dict,  # layer prefix -> flat indices to h
 def random_positions(counts:dict,  # layer prefix -> how many
                      sizes:dict, seed:int=0) -> dict:  # layer prefix -> D
     "The same number of uniformly drawn entries per layer (the control of Table 3)."
+    if too_many := {p: (n, sizes[p]) for p, n in counts.items() if n > sizes[p]}:
+        raise ValueError(f"Cannot draw that many distinct entries: (asked, layer size) {too_many}.")
     g = torch.Generator().manual_seed(seed)
     return {p: torch.randperm(sizes[p], generator=g)[:n] for p, n in counts.items()}
 
