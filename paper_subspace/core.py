@@ -13,10 +13,11 @@ import numpy as np, torch
 # %% auto #0
 __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir',
            'ensure_writable', 'atomic_write_set', 'atomic_write', 'atomic_write_text', 'atomic_write_json',
-           'save_tensors', 'tensors_meta', 'backbone_id', 'fingerprint_tensors', 'load_tensors', 'set_seed',
-           'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa', 'cpu_identity', 'kernel_isa',
-           'resolve_device', 'device_of', 'one_device', 'keep_freed_memory', 'rss_anon_mb', 'HubUnavailableError',
-           'hub_endpoint', 'offline_switch', 'hub_unavailable', 'hf_cached', 'resolve_model_source']
+           'save_tensors', 'UnreadableFileError', 'unreadable', 'tensors_meta', 'backbone_id', 'fingerprint_tensors',
+           'load_tensors', 'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa',
+           'cpu_identity', 'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory',
+           'rss_anon_mb', 'HubUnavailableError', 'hub_endpoint', 'offline_switch', 'hub_unavailable', 'hf_cached',
+           'resolve_model_source']
 
 # %% ../nbs/00_core.ipynb #03f3c56e
 DATA_ENV = 'PAPER_SUBSPACE_DATA'
@@ -87,7 +88,7 @@ def atomic_write_text(path, text:str): return atomic_write(path, lambda t: Path(
 def atomic_write_json(path, obj): return atomic_write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str))
 
 # %% ../nbs/00_core.ipynb #34bcfc43
-from safetensors import safe_open
+from safetensors import safe_open, SafetensorError
 from safetensors.torch import save_file, load_file
 
 def save_tensors(path, tensors:dict, meta:dict|None=None,
@@ -99,14 +100,25 @@ def save_tensors(path, tensors:dict, meta:dict|None=None,
     if meta is not None: atomic_write_json(path.with_suffix('.json'), meta)
     return path
 
+class UnreadableFileError(ValueError): pass
+
+def unreadable(path, e:Exception, what:str='safetensors file') -> UnreadableFileError:
+    "The error for a saved file that exists but cannot be parsed (truncated, corrupt, or not that kind of file)."
+    return UnreadableFileError(f"{path} is not a readable {what} ({type(e).__name__}: {str(e)[:200]}): it is corrupt or truncated "
+                               "(an interrupted copy?). Re-run the step that wrote it, or copy it again.")
+
 def tensors_meta(path) -> dict|None:
     "The `meta` of `save_tensors`: embedded in the tensors file if it was (a crash between the two writes leaves the sidecar one save behind), else the JSON sidecar, else `None`."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"No saved tensors at {path}")
-    with safe_open(str(path), framework='pt') as f: fm = f.metadata() or {}
-    if 'meta' in fm: return json.loads(fm['meta'])
+    try:
+        with safe_open(str(path), framework='pt') as f: fm = f.metadata() or {}
+    except SafetensorError as e: raise unreadable(path, e) from None
     m = path.with_suffix('.json')
-    return json.loads(m.read_text()) if m.exists() else None
+    try:
+        if 'meta' in fm: return json.loads(fm['meta'])
+        return json.loads(m.read_text()) if m.exists() else None
+    except json.JSONDecodeError as e: raise unreadable(path if 'meta' in fm else m, e, 'description (JSON)') from None
 
 def backbone_id(backbone) -> str:
     "A stable name for the backbone (its `name`, else its config's name or path): run records and saved deltas say which backbone made them."
@@ -121,7 +133,8 @@ def fingerprint_tensors(sd:dict) -> str:
 def load_tensors(path) -> tuple[dict, dict|None]:
     "Load tensors saved by `save_tensors` and their `meta` (`tensors_meta`)."
     meta = tensors_meta(path)
-    return load_file(str(path)), meta
+    try: return load_file(str(path)), meta
+    except SafetensorError as e: raise unreadable(path, e) from None
 
 # %% ../nbs/00_core.ipynb #a55b2b3f
 def set_seed(seed:int):

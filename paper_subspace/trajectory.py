@@ -8,9 +8,9 @@ import os, re, json, math, zlib, errno, shutil, hashlib
 from dataclasses import replace
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
-from safetensors import safe_open
+from safetensors import safe_open, SafetensorError
 from .backbones import Head
-from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors, tensors_meta, device_of
+from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors, tensors_meta, device_of, unreadable
 from .delta import (Generator, Delta, register_generator, make_generator, random_orthonormal,
                                   finetune_delta, IdentityGenerator)
 from .train import TrainConfig, train, register_optimizer, run_key, record_path, adamw
@@ -331,7 +331,8 @@ def basis_meta(path) -> dict:
     "The JSON sidecar of a basis file (layers, rank, provenance)."
     m = Path(path).with_suffix('.json')
     if not m.exists(): raise FileNotFoundError(f"No basis description {m}; build the basis with trajectory_basis or unified_basis.")
-    meta = json.loads(m.read_text())
+    try: meta = json.loads(m.read_text())
+    except json.JSONDecodeError as e: raise unreadable(m, e, 'basis description (JSON)') from None
     if 'layers' in meta: meta['layers'] = by_layer(meta['layers'])  # layer order, not the JSON's string order
     return meta
 
@@ -408,7 +409,9 @@ def load_layer_basis(path, layer:str, D:int, d:int) -> torch.Tensor:
     "The first d columns of `layer`'s basis (D × d) in a basis file, with clear errors for every mismatch."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"No basis file {path}; build it with trajectory_basis or unified_basis.")
-    with safe_open(str(path), 'pt') as f:
+    try: f = safe_open(str(path), 'pt')
+    except SafetensorError as e: raise unreadable(path, e, 'basis file') from None
+    with f:
         key = f'V.{layer}'
         if key not in f.keys():
             raise ValueError(f"Basis {path} has no layer {layer!r} (it has {[k[2:] for k in f.keys() if k.startswith('V.')][:4]}…): "
