@@ -102,10 +102,11 @@ def save_tensors(path, tensors:dict, meta:dict|None=None,
 
 class UnreadableFileError(ValueError): pass
 
-def unreadable(path, e:Exception, what:str='safetensors file') -> UnreadableFileError:
+def unreadable(path, e:Exception, what:str='safetensors file',
+               fix:str='Re-run the step that wrote it, or copy it again.') -> UnreadableFileError:
     "The error for a saved file that exists but cannot be parsed (truncated, corrupt, or not that kind of file)."
     return UnreadableFileError(f"{path} is not a readable {what} ({type(e).__name__}: {str(e)[:200]}): it is corrupt or truncated "
-                               "(an interrupted copy?). Re-run the step that wrote it, or copy it again.")
+                               f"(an interrupted copy?). {fix}")
 
 def tensors_meta(path) -> dict|None:
     "The `meta` of `save_tensors`: embedded in the tensors file if it was (a crash between the two writes leaves the sidecar one save behind), else the JSON sidecar, else `None`."

@@ -10,15 +10,15 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 from .core import (set_seed, keep_freed_memory, atomic_write_json, ensure_writable, save_tensors, load_tensors, fingerprint_tensors,
-                                 package_versions, git_commit, pinned_isa, kernel_isa, one_device, device_of, backbone_id)
+                                 package_versions, git_commit, pinned_isa, kernel_isa, one_device, device_of, backbone_id, unreadable)
 from .delta import Delta, save_delta
 from .metrics import compute_metrics
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'LR_SCHEDULES', 'CACHE_VERSION', 'register_optimizer', 'adamw', 'TrainConfig', 'lr_scheduler',
            'delta_forward', 'batches', 'predict', 'evaluate', 'step_on', 'batch_indices', 'cache_version',
-           'fingerprint_examples', 'run_key', 'record_path', 'save_checkpoint', 'load_checkpoint', 'train',
-           'load_records']
+           'fingerprint_examples', 'run_key', 'record_path', 'read_record', 'save_checkpoint', 'load_checkpoint',
+           'train', 'load_records']
 
 # %% ../nbs/05_train.ipynb #d4dcc238
 OPTIMIZERS = {}  # name -> fn(params, cfg) -> torch optimizer
@@ -158,6 +158,12 @@ def run_key(backbone, data, delta:Delta|None, cfg:TrainConfig) -> str:
 def record_path(results_dir, task_name, method, key) -> Path:
     return Path(results_dir)/task_name/f'{method}-{key}.json'
 
+def read_record(path) -> dict:
+    "A run record from its JSON file; a damaged one (records are written atomically: a bad copy, a bad disk) is a clear error."
+    try: return json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise unreadable(path, e, 'run record (JSON)', 'Delete it to make that run again, or copy it again.') from None
+
 # %% ../nbs/05_train.ipynb #ec2f38b8
 def _opt_to_tensors(opt) -> tuple[dict, dict]:
     sd = opt.state_dict(); tensors, numbers = {}, {}
@@ -203,7 +209,7 @@ def train(backbone, data, delta:Delta|None, cfg:TrainConfig, results_dir='result
     task = data.task
     key = run_key(backbone, data, delta, cfg)
     rec_path = record_path(results_dir, task.name, cfg.method, key)
-    if resume and rec_path.exists(): return json.loads(rec_path.read_text())
+    if resume and rec_path.exists(): return read_record(rec_path)
     ensure_writable(rec_path.parent)
     ck_dir = Path(results_dir)/'checkpoints'/key
     set_seed(cfg.seed); keep_freed_memory()  # reuse freed gradient buffers instead of re-faulting their pages every step
@@ -279,6 +285,6 @@ def load_records(results_dir='results', **where) -> list:
     out = []
     for p in sorted(Path(results_dir).glob('*/*.json')):
         if p.name.endswith('.delta.json'): continue  # a saved delta's sidecar, not a record
-        r = json.loads(p.read_text())
+        r = read_record(p)
         if 'key' in r and all(r.get(k) == v for k,v in where.items()): out.append(r)
     return out

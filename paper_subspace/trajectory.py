@@ -13,7 +13,7 @@ from .backbones import Head
 from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors, tensors_meta, device_of, unreadable
 from .delta import (Generator, Delta, register_generator, make_generator, random_orthonormal,
                                   finetune_delta, IdentityGenerator)
-from .train import TrainConfig, train, register_optimizer, run_key, record_path, adamw
+from .train import TrainConfig, train, register_optimizer, run_key, record_path, read_record, adamw
 
 # %% auto #0
 __all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'RANK_RTOL', 'RANDOM_BASIS_STREAM', 'PAPER_METRIC', 'GLUE8',
@@ -222,7 +222,7 @@ def record_trajectory(backbone, data,  # backbone (frozen weights are θ_0) and 
     rec_path = record_path(results_dir, data.task.name, cfg.method, key)
     if (path/'trajectory.json').exists():
         tr = Trajectory(path)
-        if tr.complete and rec_path.exists(): return tr, json.loads(rec_path.read_text())
+        if tr.complete and rec_path.exists(): return tr, read_record(rec_path)
     w = TrajectoryWriter(path, layer_spec(params, pattern), t, meta=dict(task=data.task.name, key=key, backbone=getattr(backbone, 'name', None),
                                                                         steps_per_epoch=spe, config=cfg.__dict__))
     if w.rows == 0: w.write(0, {p: layer_vector(params, ns) for p, ns in layers.items()})
