@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, sys, os, json, html
 from pathlib import Path
 from .core import ISA_ENV, DEVICE_ENV, kernel_isa, resolve_device, ensure_writable, repo_root, atomic_write_text
-from .reproduce import TABLES, list_tables, run_table, check_table, tables_dir, TableError
+from .reproduce import TABLES, PROFILE_NAMES, list_tables, run_table, check_table, tables_dir, TableError
 
 # %% auto #0
 __all__ = ['page_title', 'frontmatter_heading', 'render_docs', 'build_docs', 'cmd_docs', 'cmd_tasks', 'cmd_reproduce', 'parser',
@@ -118,7 +118,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument('--data-dir', default=None, help='offline data directory (default: $PAPER_SUBSPACE_DATA, then ../shared/data)')
     r = sub.add_parser('reproduce', help='regenerate paper tables', allow_abbrev=False); r.set_defaults(fn=cmd_reproduce)
     r.add_argument('tables', nargs='*', help='table ids (default: all); see --list')
-    r.add_argument('--profile', default='cpu', choices=['cpu', 'paper', 'smoke'], help="'cpu' here, 'paper' with the papers' backbones on a GPU")
+    r.add_argument('--profile', default='cpu', choices=PROFILE_NAMES, help="'cpu' here, 'paper' with the papers' backbones on a GPU")
     r.add_argument('--list', action='store_true', help='list table ids and the paper tables they regenerate')
     r.add_argument('--runs-dir', default='runs', help='where executed notebooks go')
     r.add_argument('--tables-dir', default=None, help='folder of the table notebooks (default: nbs/tables of the checkout)')

@@ -12,8 +12,9 @@ import nbformat
 from .core import repo_root, ensure_writable, kernel_env, atomic_write_set
 
 # %% auto #0
-__all__ = ['TABLES', 'PATH_PARAMS', 'Table', 'register_table', 'tables_dir', 'list_tables', 'TableError', 'check_parameters',
-           'check_table', 'quiet_kernel_args', 'this_python_kernel', 'check_extra', 'run_table', 'save_outputs']
+__all__ = ['TABLES', 'PATH_PARAMS', 'PROFILE_NAMES', 'Table', 'register_table', 'tables_dir', 'list_tables', 'TableError',
+           'check_parameters', 'check_table', 'quiet_kernel_args', 'this_python_kernel', 'check_extra', 'run_table',
+           'save_outputs']
 
 # %% ../nbs/06_reproduce.ipynb #65923df8
 @dataclass
@@ -114,6 +115,7 @@ def check_extra(table_id:str, names:dict, extra:dict):
 
 _checkout_tables_dir = tables_dir  # the argument below shadows the function's name
 PATH_PARAMS = ('data_dir', 'results_dir', 'figures_dir')  # table parameters that are directories
+PROFILE_NAMES = ('cpu', 'paper', 'smoke')  # every table notebook's profiles
 
 def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=None, kernel:str|None=None,
               tables_dir=None,  # folder of the table notebooks (default: nbs/tables of the checkout)
@@ -121,6 +123,8 @@ def run_table(table_id:str, profile:str='cpu', runs_dir='runs', extra:dict|None=
     "Execute one table notebook with papermill; returns the executed notebook's path under `runs_dir`."
     import papermill as pm
     check_table(table_id)
+    if profile not in PROFILE_NAMES:  # said here, not as a KeyError in the notebook's kernel
+        raise TableError(f"Unknown profile {profile!r}: use 'cpu' (the embedded default, here), 'paper' (the papers' backbones: GPU and Hub) or 'smoke' (tests).")
     nb = (Path(tables_dir) if tables_dir is not None else _checkout_tables_dir())/TABLES[table_id].notebook
     check_extra(table_id, check_parameters(nb), extra or {})
     out = ensure_writable(Path(runs_dir), 'runs directory', 'runs_dir (--runs-dir)')/f'{table_id}-{profile}.ipynb'
