@@ -650,6 +650,10 @@ def load_user_task(path,                 # CSV (with header) or JSONL; columns t
     if not recs: raise ValueError(f"{path} has no records.")
     for ln, r in recs:
         if 'text_a' not in r or 'label' not in r: raise _malformed(path, ln, f"needs columns text_a and label (found {sorted(r)})")
+        for col in ('text_a', 'label'):
+            if r[col] is None or not str(r[col]).strip(): raise _malformed(path, ln, f"its {col} is empty")
+        if str(r.get('split') or '').strip() not in ('', 'train', 'dev', 'test'):
+            raise _malformed(path, ln, f"split {r['split']!r} is not train, dev or test (or empty: drawn from the rest)")
     raw = [r['label'] for _, r in recs]
     kind = kind or _infer_kind(raw)
     pair = any(r.get('text_b') not in (None, '') for _, r in recs)
@@ -659,13 +663,16 @@ def load_user_task(path,                 # CSV (with header) or JSONL; columns t
                 ('pearson', 'spearman') if kind == 'regression' else ('accuracy', 'f1_macro'), pair=pair,
                 template=template or ('{text_a} ? {mask} , {text_b}' if pair else '{text_a} {mask}'), label_range=rng,
                 source=f'user:{path}', fmt='user', src={'path': str(path)})
-    exs = [(r.get('split', ''), make_example(task, r['text_a'], r.get('text_b') or None, r['label'], f"{path}:{ln}")) for ln, r in recs]
+    exs = [(str(r.get('split') or '').strip(), make_example(task, r['text_a'], r.get('text_b') or None, r['label'], f"{path}:{ln}")) for ln, r in recs]
     return _user_splits(task, exs, k, seed, max_test)
 
 def _user_splits(task, exs, k, seed, max_test) -> TaskData:
     "Given `split` columns use them; otherwise draw few-shot train/dev and test on the rest."
     k = default_k(task) if k is None else k
     by = {s: [e for sp, e in exs if sp == s] for s in ('train', 'dev', 'test')}
+    if any(by.values()) and not (by['train'] and by['test']):
+        raise ValueError(f"{task.src['path']}: its split column names {', '.join(f'{len(v)} {s}' for s, v in by.items() if v)} examples, but a "
+                         "split needs train and test examples (dev is optional); give both, or leave the column out to draw them.")
     if by['train'] and by['test']:
         tr, dv, te = by['train'], by['dev'], by['test']
     else:
@@ -673,6 +680,8 @@ def _user_splits(task, exs, k, seed, max_test) -> TaskData:
         a, b = sample_k(pool, k, seed, task.kind, n_sets=2)
         used = set(a) | set(b)
         tr, dv, te = _copy(pool, a), _copy(pool, b), [pool[i] for i in range(len(pool)) if i not in used]
+        if not te: raise ValueError(f"{task.src['path']}: K={k} ({'per class' if task.kind == 'classification' else 'in total'}) for train and "
+                                    f"again for dev takes all {len(pool)} examples, leaving none to test on: lower k, or add a split column.")
     return TaskData(task, tr, dv, subsample(te, max_test, 0, task.kind), dict(task=task.name, k=k, seed=seed, max_test=max_test,
                     files=[task.src['path']], substitutions=[], shipped=False, short={}))
 
