@@ -17,7 +17,8 @@ from transformers.modeling_outputs import BaseModelOutput
 from transformers.models.auto.modeling_auto import (MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_FOR_MASKED_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES,
                                                     MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES)
-from .core import fingerprint_tensors, resolve_model_source, resolve_device, hub_unavailable, HubUnavailableError, hf_cached
+from safetensors import SafetensorError
+from .core import fingerprint_tensors, resolve_model_source, resolve_device, hub_unavailable, HubUnavailableError, hf_cached, unreadable
 
 # %% auto #0
 __all__ = ['POOLINGS', 'KINDS', 'HEADS', 'render', 'fit_texts', 'register_pooling', 'mean_pool', 'cls_pool', 'max_pool',
@@ -751,6 +752,12 @@ def object_id(model, tokenizer) -> str:
     dtypes = sorted({str(v.dtype) for v in sd.values()})  # the hash reads values as float32: the precision they run at, apart
     return f"{type(model).__name__}@{hashlib.sha1(f'{tok}|{dtypes}|{w}'.encode()).hexdigest()[:16]}"
 
+@contextmanager
+def _readable_weights(src):
+    "A damaged weights file is an error that names the checkpoint (safetensors' own message does not)."
+    try: yield
+    except SafetensorError as e: raise unreadable(src, e, 'model checkpoint (a weights file in it)', 'Download or copy the model again.') from None
+
 def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hub name, a local path, or a (model, tokenizer) pair
                   head:str|None=None,  # one of HEADS; inferred from the architecture when None
                   max_len:int=128,  # max tokens of the templated input (the prompt comes on top)
@@ -782,7 +789,7 @@ def load_backbone(name='default',  # 'default' (embedded all-MiniLM-L6-v2), a Hu
         archs = set(config.architectures or [])
         asked, head = head, head or infer_head(archs, config)
         _check_head(head, archs, config)
-        with torch.random.fork_rng():  # weights the checkpoint lacks (a new classifier) start from a fixed seed, whatever the caller's RNG
+        with torch.random.fork_rng(), _readable_weights(src):  # weights the checkpoint lacks (a new classifier) start from a fixed seed, whatever the caller's RNG
             torch.manual_seed(0)
             model, info = HEADS[head].auto_cls.from_pretrained(src, output_loading_info=True, **mkw)
             tokenizer = AutoTokenizer.from_pretrained(src, **lf)
