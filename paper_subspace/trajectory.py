@@ -607,8 +607,11 @@ def check_data(P:dict, data_dir=None, tasks=None) -> int:
             except (OSError, RuntimeError, ValueError, KeyError) as e: bad.append((t, s, e))  # files missing, Hub/cache unreachable, unknown task
     if bad:
         sets = '; '.join(f"{t} (seed {s}): {type(e).__name__}" for t, s, e in bad[:8]) + (f'; and {len(bad) - 8} more' if len(bad) > 8 else '')
-        raise type(bad[0][2])(f"{len(bad)} of {len(tasks) * len(seeds)} (task, seed) data sets this profile trains on cannot be read, so nothing "
-                              f"was trained: {sets}. The first error: {bad[0][2]}")
+        msg = (f"{len(bad)} of {len(tasks) * len(seeds)} (task, seed) data sets this profile trains on cannot be read, so nothing was trained: "
+               f"{sets}. The first error: {bad[0][2]}")
+        try: err = type(bad[0][2])(msg)  # the first error's kind (HubUnavailableError, FileNotFoundError, ...), with every set named
+        except Exception: err = RuntimeError(msg)  # a kind that cannot be made from a message (UnicodeDecodeError, ...)
+        raise err from bad[0][2]
     return len(tasks) * len(seeds)
 
 def ft_config(P:dict, seed:int, method:str='ft', max_steps:int=1, eval_every:int=1, task:str|None=None) -> TrainConfig:
