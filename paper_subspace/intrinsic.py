@@ -527,6 +527,9 @@ def run_pt(backbone, data, n_tokens:int, cfg, results_dir, init_prompt:torch.Ten
     "Prompt tuning (random prompt init seeded by cfg.seed, or `init_prompt`): the run's record."
     from paper_subspace.delta import prompt_delta
     dl = prompt_delta(backbone, n_tokens, seed=cfg.seed)
+    if init_prompt is not None and tuple(init_prompt.shape) != dl.shapes['prompt']:
+        raise ValueError(f"init_prompt has shape {tuple(init_prompt.shape)}, but this setup's prompt is {dl.shapes['prompt']} "
+                         f"({n_tokens} tokens × the backbone's hidden size {dl.shapes['prompt'][1]}).")
     if init_prompt is not None: dl = Delta(dl.shapes, [(['prompt'], IdentityGenerator(init_prompt.numel()))], base={'prompt': init_prompt.detach().clone()})
     return train(backbone, data, dl, cfg, results_dir, progress=False)
 
@@ -551,7 +554,10 @@ def trained_prompt(rec:dict, results_dir) -> torch.Tensor:
 
 def intrinsic_vector(rec:dict, results_dir) -> torch.Tensor:
     "The tuned intrinsic vector z (d_I,) of an IST run."
-    return record_delta(rec, results_dir).gens[0].z.detach()
+    g = record_delta(rec, results_dir).gens[0]
+    if not isinstance(g, MSFGenerator): raise ValueError(f"Run {rec['key']} of {rec['task']} ({rec.get('method')}) tuned no intrinsic vector: its "
+                                                          f"delta's generator is {g.kind!r}, not 'msf'. Pass the record of an IST run (run_ist).")
+    return g.z.detach()
 
 def score(rec:dict, split:str='test') -> float:
     "Main metric of a record on `split`, × 100."
