@@ -11,15 +11,15 @@ from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
 from .core import save_tensors, load_tensors, fingerprint_tensors, set_seed, keep_freed_memory, atomic_write_json, kernel_isa, package_versions, device_of, backbone_id
 from .delta import Generator, Delta, register_generator, GENERATORS, IdentityGenerator, _numel
-from .train import train, fingerprint_examples, evaluate, _sha, adamw, cache_version
+from .train import train, fingerprint_examples, evaluate, _sha, adamw, cache_version, record_delta
 
 # %% auto #0
 __all__ = ['ADAPTER_SITES', 'MSF_VERSION', 'IPT_PROFILES', 'PromptAE', 'check_ae_shape', 'save_ae', 'load_ae',
            'fit_reconstruction', 'MSFGenerator', 'ist_delta', 'random_ae', 'hadamard', 'fwht', 'FastfoodGenerator',
            'dense_matrix', 'fastfood_delta', 'adapter_sites', 'AdapterDelta', 'adapters_on', 'adapter_delta',
            'mixed_group_losses', 'MSFConfig', 'msf_draw', 'msf_loss', 'msf_loss_loop', 'fixed_delta', 'stride_subset',
-           'msf_key', 'msf_train', 'read_split', 'run_pt', 'run_ist', 'record_delta', 'trained_prompt',
-           'intrinsic_vector', 'score', 'eval_prompt', 'make_splits', 'pool_of', 'IPTExperiment']
+           'msf_key', 'msf_train', 'read_split', 'run_pt', 'run_ist', 'trained_prompt', 'intrinsic_vector', 'score',
+           'eval_prompt', 'make_splits', 'pool_of', 'IPTExperiment']
 
 # %% ../nbs/10_intrinsic.ipynb #922ad581
 class PromptAE(nn.Module):
@@ -538,15 +538,6 @@ def run_ist(backbone, data, ae_path, cfg, results_dir, seed:int|None=None,
     "IST of `data` through the auto-encoder at `ae_path` (z seeded by `seed`, default cfg.seed): the run's record."
     dl = ist_delta(ae_path, seed=cfg.seed if seed is None else seed, shape=(n_tokens, getattr(backbone, 'd', None)))  # wrong shape: error
     return train(backbone, data, dl, cfg, results_dir, progress=False)
-
-def record_delta(rec:dict, results_dir, like:Delta|None=None,
-                 backbone=None) -> Delta:  # the backbone it will run on: checked against the delta, as `delta.load_delta` does
-    "The best delta saved next to a run record (`like`: a delta of the same layout, built for the backbone, to load the values into)."
-    from paper_subspace.delta import load_delta
-    if not rec.get('delta_path'): raise ValueError(f"Run {rec['key']} of {rec['task']} saved no delta (zero-shot?).")
-    path = Path(results_dir)/rec['task']/rec['delta_path']
-    if like is None: return load_delta(path, backbone=backbone)
-    like.load_state_dict(load_tensors(path)[0]); return like  # the record JSON replaces the delta sidecar for > 20 tensors
 
 def trained_prompt(rec:dict, results_dir) -> torch.Tensor:
     "The trained soft prompt (n, d) of a PT run."

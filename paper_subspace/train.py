@@ -17,8 +17,8 @@ from .metrics import compute_metrics
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'LR_SCHEDULES', 'CACHE_VERSION', 'register_optimizer', 'adamw', 'TrainConfig', 'lr_scheduler',
            'delta_forward', 'batches', 'predict', 'evaluate', 'step_on', 'batch_indices', 'cache_version',
-           'fingerprint_examples', 'run_key', 'record_path', 'read_record', 'save_checkpoint', 'load_checkpoint',
-           'train', 'load_records']
+           'fingerprint_examples', 'run_key', 'record_path', 'read_record', 'record_delta', 'save_checkpoint',
+           'load_checkpoint', 'train', 'load_records']
 
 # %% ../nbs/05_train.ipynb #d4dcc238
 OPTIMIZERS = {}  # name -> fn(params, cfg) -> torch optimizer
@@ -163,6 +163,15 @@ def read_record(path) -> dict:
     try: return json.loads(Path(path).read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise unreadable(path, e, 'run record (JSON)', 'Delete it to make that run again, or copy it again.') from None
+
+def record_delta(rec:dict, results_dir, like:Delta|None=None,
+                 backbone=None) -> Delta:  # the backbone it will run on: checked against the delta, as `delta.load_delta` does
+    "The best delta saved next to a run record (`like`: a delta of the same layout, built for the backbone, to load the values into)."
+    from paper_subspace.delta import load_delta
+    if not rec.get('delta_path'): raise ValueError(f"Run {rec['key']} of {rec['task']} saved no delta (zero-shot?).")
+    path = Path(results_dir)/rec['task']/rec['delta_path']
+    if like is None: return load_delta(path, backbone=backbone)
+    like.load_state_dict(load_tensors(path)[0]); return like  # the record JSON replaces the delta sidecar for > 20 tensors
 
 # %% ../nbs/05_train.ipynb #ec2f38b8
 def _opt_to_tensors(opt) -> tuple[dict, dict]:

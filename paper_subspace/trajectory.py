@@ -13,7 +13,7 @@ from .backbones import Head
 from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors, tensors_meta, device_of, unreadable
 from .delta import (Generator, Delta, register_generator, make_generator, random_orthonormal,
                                   finetune_delta, IdentityGenerator)
-from .train import TrainConfig, train, register_optimizer, run_key, record_path, read_record, adamw
+from .train import TrainConfig, train, register_optimizer, run_key, record_path, read_record, record_delta, adamw
 
 # %% auto #0
 __all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'RANK_RTOL', 'RANDOM_BASIS_STREAM', 'PAPER_METRIC', 'GLUE8',
@@ -24,7 +24,7 @@ __all__ = ['LAYER_PATTERN', 'UNUSED_PATTERN', 'TRAJ_FORMAT', 'RANK_RTOL', 'RANDO
            'noise_free_k', 'detect_outliers', 'layer_updates', 'locate', 'DisableGenerator', 'disable_delta',
            'random_positions', 'paper_metric', 'task_t', 'runs_top1', 'profile_backbone', 'load_data', 'check_data',
            'ft_config', 'get_trajectory', 'get_basis', 'get_unified', 'run_subspace', 'run_freeze', 'run_disabled',
-           'score', 'trained_delta']
+           'score']
 
 # %% ../nbs/11_trajectory.ipynb #a275c8d9
 LAYER_PATTERN = r'^(.*encoder\.layer\.\d+)\.'  # group 1 = the layer prefix
@@ -662,9 +662,3 @@ def score(rec:dict, split:str='test') -> float:
     "The paper's metric × 100 from a run record; NaN for a split the run had no examples of (the `paper` profile has no dev set)."
     m = rec['metrics'][split]
     return 100 * m[paper_metric(rec['task'])] if m else float('nan')
-
-def trained_delta(rec:dict, results_dir,
-                  backbone=None) -> Delta:  # the backbone it will run on: checked against the delta, as `delta.load_delta` does
-    "The best delta of a run, reloaded from its record."
-    from paper_subspace.delta import load_delta
-    return load_delta(Path(results_dir)/rec['task']/rec['delta_path'], backbone=backbone)
