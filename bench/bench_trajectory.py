@@ -6,8 +6,11 @@
    The matrix is a random walk (cumulative Gaussian steps), whose singular values decay like 1/k: well
    separated, so the basis is well defined. (Real few-step fine-tuning trajectories decay faster.)
 2. Re-parameterized training step (intrinsic subspace: 6 layers × d=32, h=16, embeddings in their own space)
-   ÷ plain full fine-tuning step, on the embedded MiniLM, SST-2 at batch 8 and 32 (report; goal ≤ 1.3). Also the
-   trainer's Full fine-tuning (identity generator over all weights through `functional_call`) ÷ the plain step.
+   ÷ plain full fine-tuning step, on the embedded MiniLM, SST-2 at batch 8 and 32 padded to the batch's longest input,
+   and at the paper's step shape: batch 8 padded to 128 tokens (the paper fine-tunes with HF's run_glue defaults,
+   per_device_train_batch_size 8, max_seq_length 128, pad_to_max_length True) (report; goal ≤ 1.3). The basis costs
+   the same per step whatever the input; the model's work grows with its tokens. Also the trainer's Full fine-tuning
+   (identity generator over all weights through `functional_call`) ÷ the plain step.
 3. Peak memory of trajectory recording (in a fresh subprocess each): peak RSS (sampled every 5 ms) above the loaded model, for
    t = 2 and t = 8 checkpoints — it must not grow with t (one model + one checkpoint, not t).
 4. With `--trajectory DIR` (a recorded trajectory, e.g. results/sst2/trajectory-*): item 1 on every layer of real
@@ -60,15 +63,24 @@ def bench_svd_real(path, reps=3):
                         recon=((W.double() - (W.double() @ V.double()) @ V.double().T).norm() / W.double().norm()).item()))
     return out
 
-def bench_step(steps=11, bs=8, device=None):
+def pad_batch(batch, T:int, pad_id:int) -> dict:
+    "Right-pad a batch's (B, t) token tensors to T, as run_glue's default `pad_to_max_length` does (masked positions change no output)."
+    out = dict(batch); n = T - batch['input_ids'].shape[1]
+    if n < 0: raise ValueError(f"The batch is already {batch['input_ids'].shape[1]} tokens long, more than T={T}.")
+    out['input_ids'] = torch.nn.functional.pad(batch['input_ids'], (0, n), value=pad_id)
+    out['attention_mask'] = torch.nn.functional.pad(batch['attention_mask'], (0, n), value=0)
+    return out
+
+def bench_step(steps=11, bs=8, device=None, pad_to=None):
     from paper_subspace.backbones import load_backbone
     from paper_subspace.tasks import load_task
     from paper_subspace.delta import finetune_delta
     from paper_subspace.train import delta_forward, OPTIMIZERS, TrainConfig, adamw
     from paper_subspace.trajectory import subspace_delta
-    bb = load_backbone('default', max_len=64, device=device); bb.freeze()
+    bb = load_backbone('default', max_len=pad_to or 64, device=device); bb.freeze()
     data = load_task('sst2', k=16, seed=13)
     batch = bb.encode(data.train[:bs], data.task)
+    if pad_to: batch = pad_batch(batch, pad_to, bb.tokenizer.pad_token_id)
     def own_grads(on:bool):  # the plain step trains the model's own parameters; the delta steps must not (functional_call leaves
         for p in bb.model.parameters(): p.requires_grad_(on)  # parameters no delta covers in place: they would get gradients too)
     def delta_step(delta):  # the trainer's step: generated tensors through functional_call
@@ -84,7 +96,8 @@ def bench_step(steps=11, bs=8, device=None):
                      'ft_delta': delta_step(finetune_delta(bb)),  # the trainer's Full fine-tuning (identity generator over every weight)
                      'ft': plain_step()}, steps)
     bb.freeze()
-    return dict(subspace_step_s=t['sub'], ft_step_s=t['ft'], ratio=t['sub'] / t['ft'], ft_delta_step_s=t['ft_delta'], ft_delta_ratio=t['ft_delta'] / t['ft'])
+    return dict(subspace_step_s=t['sub'], ft_step_s=t['ft'], ratio=t['sub'] / t['ft'], ft_delta_step_s=t['ft_delta'], ft_delta_ratio=t['ft_delta'] / t['ft'],
+                shape=tuple(batch['input_ids'].shape))
 
 MEM_CHILD = r'''
 import sys, json, torch
@@ -133,9 +146,12 @@ if __name__ == '__main__':
                   f"vs a float64 SVD: Gram {s['gram_vs_f64']:.1e}, dense float32 {s['dense_vs_f64']:.1e}; relative residual of W outside V {s['recon']:.1e}")
     if 'step' not in a.skip:
         dev = bench_device(a.device)
-        for bs in (8, 32):  # the basis costs the same per step whatever the batch; the model's work grows with it
-            s = bench_step(bs=bs, device=dev)
-            print(f"[step] batch {bs} ({dev}): subspace step {s['subspace_step_s']:.3f} s / plain full FT step {s['ft_step_s']:.3f} s -> ratio {s['ratio']:.2f} (goal <= 1.3); "
+        # the basis costs the same per step whatever the batch; the model's work grows with the tokens. (8, 128): the paper's
+        # step, HF run_glue's defaults (per_device_train_batch_size 8, max_seq_length 128, pad_to_max_length True; paper App. A)
+        for bs, pad_to, what in ((8, None, 'SST-2 padded to its longest'), (8, 128, "padded to 128 as the paper's run_glue"),
+                                 (32, None, 'SST-2 padded to its longest')):
+            s = bench_step(bs=bs, device=dev, pad_to=pad_to)
+            print(f"[step] batch {bs}, {what}, input {s['shape'][0]} × {s['shape'][1]} ({dev}): subspace step {s['subspace_step_s']:.3f} s / plain full FT step {s['ft_step_s']:.3f} s -> ratio {s['ratio']:.2f} (goal <= 1.3); "
                   f"the trainer's Full FT (finetune_delta) {s['ft_delta_step_s']:.3f} s ({s['ft_delta_ratio']:.2f}× plain)")
     if 'mem' not in a.skip:
         m = bench_memory(torch.get_num_threads())
