@@ -14,8 +14,8 @@ import numpy as np, torch
 __all__ = ['DATA_ENV', 'PACKAGES', 'KERNEL_ENV', 'ISA_ENV', 'DEVICE_ENV', 'MALLOC_ENV', 'repo_root', 'data_dir',
            'ensure_writable', 'atomic_write_set', 'atomic_write', 'atomic_write_text', 'atomic_write_json',
            'save_tensors', 'UnreadableFileError', 'unreadable', 'tensors_meta', 'backbone_id', 'fingerprint_tensors',
-           'load_tensors', 'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env', 'pinned_isa',
-           'cpu_identity', 'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory',
+           'load_tensors', 'read_sets', 'set_seed', 'package_versions', 'git_commit', 'isa_env', 'kernel_env',
+           'pinned_isa', 'cpu_identity', 'kernel_isa', 'resolve_device', 'device_of', 'one_device', 'keep_freed_memory',
            'rss_anon_mb', 'HubUnavailableError', 'hub_endpoint', 'offline_switch', 'hub_unavailable', 'hf_cached',
            'resolve_model_source']
 
@@ -136,6 +136,25 @@ def load_tensors(path) -> tuple[dict, dict|None]:
     meta = tensors_meta(path)
     try: return load_file(str(path)), meta
     except SafetensorError as e: raise unreadable(path, e) from None
+
+# %% ../nbs/00_core.ipynb #74b6993b
+def read_sets(keys,  # what to read, e.g. (task, seed) pairs
+              read,  # read(key) -> the value (a task's data, ...)
+              what:str,  # the sets, as the error names them, e.g. '(task, seed) data sets this profile trains on'
+              label=str,  # label(key): how the error names one of them
+              catch=(OSError, RuntimeError, ValueError, KeyError),  # errors that mean "cannot be read" (others are bugs: raised as they are)
+              shown:int=8) -> list:  # how many failed sets the message lists by name
+    "`read(key)` for every key, in order; if any fails, one error names every failed set, of the first error's kind."
+    keys, out, bad = list(keys), [], []
+    for k in keys:
+        try: out.append(read(k))
+        except catch as e: bad.append((k, e))
+    if not bad: return out
+    sets = '; '.join(f"{label(k)}: {type(e).__name__}" for k, e in bad[:shown]) + (f'; and {len(bad) - shown} more' if len(bad) > shown else '')
+    msg = f"{len(bad)} of {len(keys)} {what} cannot be read, so nothing was trained: {sets}. The first error: {bad[0][1]}"
+    try: err = type(bad[0][1])(msg)  # the first error's kind (HubUnavailableError, FileNotFoundError, ...), with every set named
+    except Exception: err = RuntimeError(msg)  # a kind that cannot be made from one message (UnicodeDecodeError, ...)
+    raise err from bad[0][1]
 
 # %% ../nbs/00_core.ipynb #a55b2b3f
 def set_seed(seed:int):

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch, torch.nn as nn, torch.nn.functional as F
-from .core import save_tensors, load_tensors, fingerprint_tensors, set_seed, keep_freed_memory, atomic_write_json, kernel_isa, package_versions, device_of, backbone_id
+from .core import save_tensors, load_tensors, fingerprint_tensors, set_seed, keep_freed_memory, atomic_write_json, kernel_isa, package_versions, device_of, backbone_id, read_sets
 from .delta import Generator, Delta, register_generator, GENERATORS, IdentityGenerator, _numel
 from .train import train, fingerprint_examples, evaluate, _sha, adamw, cache_version, record_delta
 
@@ -633,21 +633,13 @@ class IPTExperiment:
         self.check_data(seeds=[P['seed'], P['diff_seed']], ks=P.get('ks'))  # every task's files, before the backbone loads and anything trains
         self.bb = load_backbone(P['backbone'], max_len=P['max_len'], **P.get('generation', {}))
     def check_data(self, names=None, seeds=None, ks=None):
-        "Load (and cache) the few-shot data of `names` (default: every task of the splits) for each few-shot seed and K now; one error lists every set whose files are missing."
+        "Load (and cache) the few-shot data of `names` (default: every task of the splits) for each few-shot seed and K now; one error lists every set that cannot be read (`core.read_sets`)."
         from paper_subspace.tasks import get_task, crossfit_dir
         names = pool_of(self.splits) if names is None else list(names)
         seeds, ks = list(seeds or [self.P['seed']]), list(ks or [self.P['k']])
         if any(get_task(n).fmt == 'crossfit' for n in names): crossfit_dir(self.P.get('crossfit_dir'), self.data_dir)  # no gym at all: one error, said once
-        bad = []
-        for n in names:
-            for s in seeds:
-                for k in ks:
-                    try: self.data(n, s, k)
-                    except FileNotFoundError as e: bad.append((n, s, k, str(e)))
-        if bad:
-            sets = '; '.join(f"{n} (seed {s}, K {k or 'default'})" for n, s, k, _ in bad[:12]) + (f'; and {len(bad) - 12} more' if len(bad) > 12 else '')
-            raise FileNotFoundError(f"{len(bad)} of {len(names) * len(seeds) * len(ks)} (task, few-shot seed, K) data sets this experiment reads are missing: "
-                                    f"{sets}. The first error: {bad[0][3]}")
+        read_sets([(n, s, k) for n in names for s in seeds for k in ks], lambda key: self.data(*key),
+                  '(task, few-shot seed, K) data sets of this experiment', label=lambda key: f"{key[0]} (seed {key[1]}, K {key[2] or 'default'})", shown=12)
     def data(self, name:str, seed:int|None=None, k:int|None=None):
         "The task's few-shot data (K per class / total, few-shot seed), cached."
         from paper_subspace.tasks import load_task

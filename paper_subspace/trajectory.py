@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from safetensors import safe_open, SafetensorError
 from .backbones import Head
-from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors, tensors_meta, device_of, unreadable
+from .core import atomic_write_json, ensure_writable, save_tensors, load_tensors, tensors_meta, device_of, unreadable, read_sets
 from .delta import (Generator, Delta, register_generator, make_generator, random_orthonormal,
                                   finetune_delta, IdentityGenerator)
 from .train import TrainConfig, train, register_optimizer, run_key, record_path, read_record, record_delta, adamw
@@ -600,19 +600,9 @@ def check_data(P:dict, data_dir=None, tasks=None) -> int:
     the Hub: each task once (every seed redraws from the same dataset). Returns how many sets were read."""
     tasks = list(P['tasks'] if tasks is None else tasks)
     seeds = list(P['seeds']) if P['source'] == 'local' else list(P['seeds'])[:1]
-    bad = []
-    for t in tasks:
-        for s in seeds:
-            try: load_data(P, t, s, data_dir)
-            except (OSError, RuntimeError, ValueError, KeyError) as e: bad.append((t, s, e))  # files missing, Hub/cache unreachable, unknown task
-    if bad:
-        sets = '; '.join(f"{t} (seed {s}): {type(e).__name__}" for t, s, e in bad[:8]) + (f'; and {len(bad) - 8} more' if len(bad) > 8 else '')
-        msg = (f"{len(bad)} of {len(tasks) * len(seeds)} (task, seed) data sets this profile trains on cannot be read, so nothing was trained: "
-               f"{sets}. The first error: {bad[0][2]}")
-        try: err = type(bad[0][2])(msg)  # the first error's kind (HubUnavailableError, FileNotFoundError, ...), with every set named
-        except Exception: err = RuntimeError(msg)  # a kind that cannot be made from a message (UnicodeDecodeError, ...)
-        raise err from bad[0][2]
-    return len(tasks) * len(seeds)
+    keys = [(t, s) for t in tasks for s in seeds]  # errors caught: files missing, Hub/cache unreachable, unknown task
+    read_sets(keys, lambda k: load_data(P, *k, data_dir), '(task, seed) data sets this profile trains on', label=lambda k: f"{k[0]} (seed {k[1]})")
+    return len(keys)
 
 def ft_config(P:dict, seed:int, method:str='ft', max_steps:int=1, eval_every:int=1, task:str|None=None) -> TrainConfig:
     "The profile's fine-tuning config; with `task`, checkpoints are selected on the paper's metric for it (accuracy for QQP/MRPC)."
