@@ -62,3 +62,14 @@ def test_table_paper_profile_fails_fast_offline(nb, tmp_path, monkeypatch):
     assert (tmp_path/'runs'/f'{nb.stem}-paper.failed.ipynb').is_file()
     written = [p for d in ('results', 'figures') for p in (tmp_path/d).rglob('*') if p.is_file()]
     assert not written, f'{nb.name} (paper profile) wrote {written[:5]} before failing'
+
+def test_pt_baseline_reads_its_data_first(tmp_path):
+    "pt_baseline reads every (task, seed) set before its backbone loads: with no data there, one error names the sets and nothing is trained or written."
+    from paper_subspace.reproduce import run_table, TableError
+    (tmp_path/'data').mkdir()
+    with pytest.raises(TableError) as e:
+        run_table('pt_baseline', profile='smoke', runs_dir=tmp_path/'runs',
+                  extra={'data_dir': str(tmp_path/'data'), 'results_dir': str(tmp_path/'results'), 'figures_dir': str(tmp_path/'figures')})
+    assert 'FileNotFoundError: 1 of 1 (task, seed) data sets of this table cannot be read, so nothing was trained: sst2 (seed 13)' in str(e.value), str(e.value)
+    written = [p for d in ('results', 'figures') for p in (tmp_path/d).rglob('*') if p.is_file()]
+    assert not written, f'pt_baseline wrote {written[:5]} before failing'
